@@ -1,0 +1,1 @@
+export { TroupeError, registerError, catalogEntries, toErrorRecord, fromErrorRecord, type ErrorRecord } from './troupe-error.ts';
