@@ -1,0 +1,158 @@
+// Batch helpers: many per-request tensors into one batch buffer (padding ragged
+// dims up to the largest), and one batch output back into per-request views.
+// Plain TypeScript for now; the native addon's gather/scatter can replace the copy
+// loops behind the same functions.
+import { allocateData, elementCount, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
+
+export interface BatchOptions {
+  /** Value written into padded positions of ragged dims. Default 0. */
+  padValue?: number;
+}
+
+export interface ConcatResult {
+  batch: TensorLike;
+  /** Rows (size of dim 0) each input contributed, in order: what `splitTensor` needs. */
+  counts: number[];
+  /** Each input's own shape before padding. */
+  shapes: number[][];
+}
+
+/**
+ * Concatenates tensors along dim 0 (each already has a leading batch dim), padding
+ * every other dim to the largest size among them. All inputs share dtype and rank.
+ */
+export function concatTensors(tensors: readonly TensorLike[], options: BatchOptions = {}): ConcatResult {
+  const { dtype, rank } = checkUniform(tensors, 1);
+  const shapes = tensors.map((t) => [...t.shape]);
+  const out = [0, ...shapes[0].slice(1)];
+  for (const s of shapes) {
+    out[0] += s[0];
+    for (let d = 1; d < rank; d++) if (s[d] > out[d]) out[d] = s[d];
+  }
+  const data = allocateFilled(dtype, elementCount(out), options.padValue ?? 0);
+  const rowSize = elementCount(out.slice(1));
+  let row = 0;
+  for (const t of tensors) {
+    copyPadded(t.data, t.shape, data, out, row * rowSize);
+    row += t.shape[0];
+  }
+  return { batch: { dtype, shape: out, data }, counts: shapes.map((s) => s[0]), shapes };
+}
+
+export interface StackResult {
+  batch: TensorLike;
+  /** Each input's own shape before padding. */
+  shapes: number[][];
+}
+
+/** Stacks tensors along a new leading dim, padding ragged dims to the largest. */
+export function stackTensors(tensors: readonly TensorLike[], options: BatchOptions = {}): StackResult {
+  const withBatchDim = tensors.map((t) => ({ dtype: t.dtype, shape: [1, ...t.shape], data: t.data }));
+  const { batch, shapes } = concatTensors(withBatchDim, options);
+  return { batch, shapes: shapes.map((s) => s.slice(1)) };
+}
+
+/**
+ * Splits a tensor along dim 0 into pieces of `counts` rows. The pieces are views on
+ * the tensor's buffer (no copy); dims other than 0 keep the batch's (padded) size.
+ */
+export function splitTensor(t: TensorLike, counts: readonly number[]): TensorLike[] {
+  if (t.shape.length < 1) throw new RangeError('splitTensor needs a tensor with a leading batch dim');
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total !== t.shape[0]) {
+    throw new RangeError(`splitTensor: counts add up to ${total} rows but the tensor has ${t.shape[0]}`);
+  }
+  const rowSize = elementCount(t.shape.slice(1));
+  const pieces: TensorLike[] = [];
+  let row = 0;
+  for (const n of counts) {
+    const data = t.data.subarray(row * rowSize, (row + n) * rowSize) as TensorData;
+    pieces.push({ dtype: t.dtype, shape: [n, ...t.shape.slice(1)], data });
+    row += n;
+  }
+  return pieces;
+}
+
+/** Splits a tensor along dim 0 into one view per row, dropping the batch dim. */
+export function unstackTensor(t: TensorLike): TensorLike[] {
+  return splitTensor(t, new Array(t.shape[0]).fill(1)).map((p) => ({ dtype: p.dtype, shape: p.shape.slice(1), data: p.data }));
+}
+
+/** Copies a tensor out of a padded one: the region [0, shape[d]) of every dim. */
+export function cropTensor(t: TensorLike, shape: readonly number[]): TensorLike {
+  if (shape.length !== t.shape.length || shape.some((d, i) => d > t.shape[i])) {
+    throw new RangeError(`cropTensor: [${shape.join(', ')}] does not fit inside [${t.shape.join(', ')}]`);
+  }
+  const data = allocateData(t.dtype, elementCount(shape));
+  copyRegion(t.data, t.shape, data, shape, shape);
+  return { dtype: t.dtype, shape: [...shape], data };
+}
+
+function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype: TensorDtype; rank: number } {
+  if (tensors.length === 0) throw new RangeError('cannot batch an empty list of tensors');
+  const { dtype } = tensors[0];
+  const rank = tensors[0].shape.length;
+  if (rank < minRank) throw new RangeError(`tensors to batch need at least ${minRank} dim(s), got rank ${rank}`);
+  tensors.forEach((t, i) => {
+    if (t.dtype !== dtype) throw new TypeError(`tensor ${i} has dtype ${t.dtype}, tensor 0 has ${dtype}: a batch holds one dtype`);
+    if (t.shape.length !== rank) throw new RangeError(`tensor ${i} has rank ${t.shape.length}, tensor 0 has ${rank}`);
+    if (t.data.length !== elementCount(t.shape)) {
+      throw new RangeError(`tensor ${i}: shape [${t.shape.join(', ')}] needs ${elementCount(t.shape)} elements, data has ${t.data.length}`);
+    }
+  });
+  return { dtype, rank };
+}
+
+function allocateFilled(dtype: TensorDtype, length: number, padValue: number): TensorData {
+  const data = allocateData(dtype, length);
+  if (padValue !== 0) {
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(BigInt(padValue));
+    else (data as Float32Array).fill(padValue);
+  }
+  return data;
+}
+
+// Copies a dense `srcShape` tensor into the top-left corner of a `dstShape` one starting at `dstOffset`.
+function copyPadded(src: TensorData, srcShape: readonly number[], dst: TensorData, dstShape: readonly number[], dstOffset: number): void {
+  const rank = srcShape.length;
+  const rows = srcShape[0];
+  const dstRow = [rows, ...dstShape.slice(1)];
+  const view = dst.subarray(dstOffset, dstOffset + elementCount(dstRow)) as TensorData;
+  copyRegion(src, srcShape, view, dstRow, srcShape, rank);
+}
+
+// Copies region [0, region[d]) of every dim from src (shape srcShape) to dst (shape dstShape), one contiguous run of the last dim at a time.
+function copyRegion(
+  src: TensorData,
+  srcShape: readonly number[],
+  dst: TensorData,
+  dstShape: readonly number[],
+  region: readonly number[],
+  rank = region.length,
+): void {
+  if (rank === 0) {
+    (dst as Float32Array)[0] = (src as Float32Array)[0];
+    return;
+  }
+  const srcStrides = strides(srcShape);
+  const dstStrides = strides(dstShape);
+  const last = region[rank - 1];
+  const walk = (dim: number, srcBase: number, dstBase: number): void => {
+    if (dim === rank - 1) {
+      (dst as Float32Array).set((src as Float32Array).subarray(srcBase, srcBase + last), dstBase);
+      return;
+    }
+    for (let i = 0; i < region[dim]; i++) walk(dim + 1, srcBase + i * srcStrides[dim], dstBase + i * dstStrides[dim]);
+  };
+  walk(0, 0, 0);
+}
+
+function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d];
+  }
+  return s;
+}
