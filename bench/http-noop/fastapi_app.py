@@ -1,0 +1,30 @@
+"""Baseline: FastAPI on uvicorn, one process, a no-op GET.
+
+Usage: /usr/bin/python3 bench/http-noop/fastapi_app.py PORT
+Prints `listening http://127.0.0.1:PORT` once ready; SIGTERM or SIGINT stops it cleanly.
+Needs the Debian packages python3-fastapi and python3-uvicorn (PyPI is not reachable here).
+"""
+import sys
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+app = FastAPI()
+
+
+@app.get("/", response_class=PlainTextResponse)
+async def root():
+    return "ok"
+
+
+class Server(uvicorn.Server):
+    async def startup(self, sockets=None):
+        await super().startup(sockets=sockets)
+        print(f"listening http://127.0.0.1:{self.config.port}", flush=True)
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    Server(config).run()
