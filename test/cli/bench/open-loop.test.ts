@@ -1,0 +1,92 @@
+import t from 'tap';
+import { runClosedLoop, runOpenLoop, BenchOptionsError } from '../../../src/cli/bench/index.ts';
+import { interArrival, seededRandom } from '../../../src/cli/bench/arrivals.ts';
+import { refusedUrl, startHttp } from '../../fixtures/bench/servers.ts';
+
+t.test('Poisson gaps average 1000/rate ms and replay with the same seed', async (t) => {
+  const a = interArrival(500, 'poisson', seededRandom(7));
+  const b = interArrival(500, 'poisson', seededRandom(7));
+  let sum = 0;
+  const n = 20_000;
+  let same = true;
+  let cv = 0;
+  for (let i = 0; i < n; i++) {
+    const g = a();
+    if (g !== b()) same = false;
+    sum += g;
+    cv += (g - 2) ** 2;
+  }
+  t.ok(same, 'same seed, same schedule');
+  t.ok(Math.abs(sum / n - 2) < 0.06, `mean gap ${sum / n} ms`);
+  // An exponential distribution has its standard deviation equal to its mean.
+  t.ok(Math.abs(Math.sqrt(cv / n) - 2) < 0.1, 'spread of an exponential');
+  t.equal(interArrival(500, 'uniform', Math.random)(), 2);
+});
+
+t.test('open loop against HTTP: arrivals match the rate, not the server speed', async (t) => {
+  const server = await startHttp((_req, res) => res.end('ok'));
+  t.teardown(() => server.close());
+  const r = await runOpenLoop({ target: { url: server.url }, rate: 400, durationMs: 1000, progress: false });
+  t.equal(r.mode, 'open');
+  t.equal(r.offeredRate, 400);
+  t.equal(r.stoppedBy, 'duration');
+  // Poisson count over 1 s at 400/s: sd 20; allow 5 sd.
+  t.ok(r.requests > 300 && r.requests < 500, `${r.requests} arrivals`);
+  t.equal(r.ok, server.hits);
+  t.ok(r.throughput > 250 && r.throughput < 550, `throughput ${r.throughput}`);
+  const l = r.latencyMs;
+  t.ok(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, 'percentiles ordered');
+});
+
+t.test('count limit with uniform arrivals', async (t) => {
+  const server = await startHttp((_req, res) => res.end('ok'));
+  t.teardown(() => server.close());
+  const started = Date.now();
+  const r = await runOpenLoop({ target: { url: server.url }, rate: 200, count: 50, arrival: 'uniform', progress: false });
+  t.equal(r.stoppedBy, 'count');
+  t.equal(r.requests, 50);
+  const took = Date.now() - started;
+  t.ok(took >= 200, `50 arrivals at 200/s take about 250 ms (${took})`);
+});
+
+t.test('latency counts from the intended send time (no coordinated omission)', async (t) => {
+  // A service that takes 20 ms and handles one call at a time, offered 100/s: it can do 50/s, so a
+  // queue grows and the open loop must show latency far above the 20 ms service time.
+  const service = () => new Promise((r) => setTimeout(r, 20));
+  const open = await runOpenLoop({ target: service, rate: 100, count: 40, maxInFlight: 1, arrival: 'uniform', progress: false });
+  const closed = await runClosedLoop({ target: service, concurrency: 1, count: 20, progress: false });
+  t.ok(closed.latencyMs.p99 < 60, `closed loop sees the service time (${closed.latencyMs.p99} ms)`);
+  t.ok(open.latencyMs.max > 250, `open loop sees the queue (${open.latencyMs.max} ms)`);
+  t.ok(open.queued! > 20, `${open.queued} arrivals waited for a slot`);
+  t.equal(open.ok, 40);
+});
+
+t.test('open loop errors: refused connections are counted, the loop ends', async (t) => {
+  const url = await refusedUrl();
+  const r = await runOpenLoop({ target: { url }, rate: 200, count: 30, progress: false });
+  t.same(r.errors, { 'connect:ECONNREFUSED': 30 });
+});
+
+t.test('a hard stop ends a run whose target never settles', async (t) => {
+  const started = Date.now();
+  const r = await runOpenLoop({
+    target: () => new Promise(() => {}),
+    rate: 100,
+    count: 1000,
+    maxInFlight: 2,
+    timeoutMs: 60_000,
+    maxDurationMs: 300,
+    progress: false,
+  });
+  t.equal(r.stoppedBy, 'maxDuration');
+  t.ok(Date.now() - started < 5000, 'ended near the hard stop');
+  t.equal(r.ok, 0);
+  t.ok(r.errors.timeout > 0, `${r.errors.timeout} requests cut off as timeout`);
+});
+
+t.test('bad open-loop options', async (t) => {
+  await t.rejects(async () => runOpenLoop({ target: async () => {}, rate: 0, count: 1 }), BenchOptionsError);
+  // @ts-expect-error a wrong arrival kind from untyped callers
+  await t.rejects(async () => runOpenLoop({ target: async () => {}, rate: 10, count: 1, arrival: 'bursty' }), BenchOptionsError);
+  await t.rejects(async () => runOpenLoop({ target: async () => {}, rate: 10, count: 1, maxInFlight: 0.5 }), BenchOptionsError);
+});
