@@ -512,7 +512,12 @@ export class ObjectStore {
         throw this.#full(bytes, this.#arena.layout.maxObjects <= Atomics.load(this.#ctrl, H_OBJECTS) ? 'objects' : 'space', timeoutMs);
       }
       const wait = waitAsync(this.#ctrl, H_FREE_SEQ, seq, remaining);
-      if (wait.async) await wait.value;
+      if (wait.async) {
+        // A pending waitAsync does not keep Node's event loop alive; the timer does, until the wait ends.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([wait.value, new Promise((resolve) => { timer = setTimeout(resolve, remaining); })]);
+        clearTimeout(timer);
+      }
     }
   }
 
