@@ -1,2 +1,26 @@
 // troupe's public API. Nothing outside src/ imports a deeper path.
 export { TroupeError } from './errors/index.ts';
+export {
+  Runtime,
+  actor,
+  remote,
+  getActor,
+  callContext,
+  transfer,
+  ActorDiedError,
+  UnknownMethodError,
+  ModuleLoadError,
+  UnserializableError,
+  ActorLimitError,
+  ActorNameTakenError,
+  ActorNotFoundError,
+  CancelledError,
+  RuntimeClosedError,
+  UnlocatableClassError,
+  type RuntimeOptions,
+  type SpawnOptions,
+  type ActorInfo,
+  type ActorHandle,
+  type RemoteFunction,
+  type CallContext,
+} from './core/index.ts';

@@ -1,0 +1,50 @@
+// Runs inside an actor's worker thread: builds the one instance of the user's class, then serves calls.
+import { parentPort, workerData } from 'node:worker_threads';
+import { toErrorRecord } from '../errors/index.ts';
+import { decode } from './codec.ts';
+import { CallServer } from './call-server.ts';
+import { registerConnector } from './handle.ts';
+import { loadExport } from './load-export.ts';
+import { setThreadContext } from './thread-context.ts';
+import { WorkerConnector } from './worker-connector.ts';
+import type { ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
+
+const data = workerData as ActorWorkerData;
+const port = parentPort!;
+const post = (message: WorkerToMain) => port.postMessage(message);
+
+const connector = new WorkerConnector(message => post(message));
+registerConnector(data.runtimeId, connector);
+setThreadContext({ runtimeId: data.runtimeId, actorLabel: data.label, lookup: name => connector.lookup(name) });
+
+let server: CallServer | undefined;
+
+port.on('message', (message: MainToWorker) => {
+  switch (message.t) {
+    case 'accept':
+      server?.accept(message.port);
+      return;
+    case 'connected':
+      connector.onConnected(message);
+      return;
+    case 'peer-died':
+      connector.onPeerDied(message);
+      return;
+    case 'stop':
+      void (server?.stop() ?? Promise.resolve()).then(() => post({ t: 'stopped' }));
+      return;
+  }
+});
+
+try {
+  const Cls = await loadExport(data.module, data.exportName, data.className);
+  if (typeof Cls !== 'function') throw new TypeError(`the export for ${data.className} in ${data.module} is a ${typeof Cls}, not a class`);
+  const args = decode(data.args) as unknown[];
+  const instance = new Cls(...args);
+  if (typeof instance.init === 'function') await instance.init();
+  server = new CallServer(instance, data.label, data.maxConcurrency);
+  server.accept(data.callPort);
+  post({ t: 'ready', methods: server.methods, streams: server.streams });
+} catch (err) {
+  post({ t: 'init-failed', error: toErrorRecord(err) });
+}

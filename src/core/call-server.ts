@@ -1,0 +1,171 @@
+// The actor's side of its links: runs calls on the instance, one sync call at a time and async calls
+// interleaved up to maxConcurrency, streams async generators under the caller's credit, honours
+// cancellation, and drains on stop.
+import type { MessagePort } from 'node:worker_threads';
+import { fromErrorRecord, toErrorRecord } from '../errors/index.ts';
+import { FramedPort } from './framed-port.ts';
+import { runInCallContext } from './call-context.ts';
+import { ActorDiedError, UnknownMethodError } from './errors.ts';
+import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
+
+interface Running {
+  abort: AbortController;
+  credit?: { n: number; wake?: () => void };
+}
+
+export function methodNames(instance: object): string[] {
+  const names = new Set<string>();
+  for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (key === 'constructor' || key === 'init') continue;
+      const desc = Object.getOwnPropertyDescriptor(proto, key);
+      if (desc && typeof desc.value === 'function') names.add(key);
+    }
+  }
+  for (const key of Object.keys(instance)) if (typeof (instance as any)[key] === 'function') names.add(key);
+  return [...names];
+}
+
+export class CallServer {
+  #instance: any;
+  #label: string;
+  #maxConcurrency: number;
+  #methods: string[];
+  #active = 0;
+  #waiting: Array<() => void> = [];
+  #running = new Map<FramedPort<FromActor, ToActor>, Map<number, Running>>();
+  #stopping = false;
+  #drained: (() => void) | undefined;
+
+  constructor(instance: object, label: string, maxConcurrency: number) {
+    this.#instance = instance;
+    this.#label = label;
+    this.#maxConcurrency = maxConcurrency;
+    this.#methods = methodNames(instance);
+  }
+
+  get methods(): string[] {
+    return this.#methods;
+  }
+
+  /** Methods that are async generator functions: callers consume them as streams. */
+  get streams(): string[] {
+    return this.#methods.filter(m => this.#instance[m]?.constructor?.name === 'AsyncGeneratorFunction');
+  }
+
+  accept(port: MessagePort): void {
+    const framed: FramedPort<FromActor, ToActor> = new FramedPort<FromActor, ToActor>(port, {
+      message: m => this.#receive(framed, m),
+      badFrame: () => {},
+      sendFailed: (m, err) => {
+        if (m.t === 'ok' || m.t === 'item') framed.send({ t: 'err', id: m.id, e: this.#tag(err) });
+      },
+    });
+    this.#running.set(framed, new Map());
+    port.on('close', () => {
+      const calls = this.#running.get(framed);
+      this.#running.delete(framed);
+      for (const r of calls?.values() ?? []) r.abort.abort(new Error('caller went away'));
+    });
+    // Links never keep the worker alive by themselves; the main thread decides its lifetime.
+    framed.unref();
+  }
+
+  /** Refuses new calls and resolves when every running call has finished. */
+  stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#active === 0 && this.#waiting.length === 0) return Promise.resolve();
+    return new Promise(resolve => (this.#drained = resolve));
+  }
+
+  #receive(port: FramedPort<FromActor, ToActor>, m: ToActor): void {
+    const calls = this.#running.get(port);
+    if (!calls) return;
+    switch (m.t) {
+      case 'call':
+        void this.#run(port, calls, m);
+        return;
+      case 'cancel':
+        calls.get(m.id)?.abort.abort(new Error('cancelled by caller'));
+        return;
+      case 'credit': {
+        const credit = calls.get(m.id)?.credit;
+        if (credit) {
+          credit.n += m.n;
+          const wake = credit.wake;
+          credit.wake = undefined;
+          wake?.();
+        }
+        return;
+      }
+    }
+  }
+
+  async #run(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, m: CallMessage): Promise<void> {
+    if (this.#stopping) {
+      port.send({ t: 'err', id: m.id, e: new ActorDiedError(this.#label, 'it is stopping and takes no new calls', { delivered: false }) });
+      return;
+    }
+    const fn = m.m === 'constructor' || m.m === 'init' ? undefined : this.#instance[m.m];
+    if (typeof fn !== 'function') {
+      port.send({ t: 'err', id: m.id, e: new UnknownMethodError(this.#label, m.m, this.#methods) });
+      return;
+    }
+    const running: Running = { abort: new AbortController() };
+    if (m.s) running.credit = { n: STREAM_WINDOW };
+    calls.set(m.id, running);
+    if (this.#active >= this.#maxConcurrency) await new Promise<void>(r => this.#waiting.push(r));
+    this.#active++;
+    try {
+      if (running.abort.signal.aborted) return;
+      const context = { signal: running.abort.signal, method: m.m, actor: this.#label };
+      const result = runInCallContext(context, () => fn.apply(this.#instance, m.a));
+      if (m.s) await this.#stream(port, m.id, running, result, m.m);
+      else {
+        const value = await result;
+        if (!running.abort.signal.aborted) port.send({ t: 'ok', id: m.id, v: value });
+      }
+    } catch (err) {
+      if (!running.abort.signal.aborted) port.send({ t: 'err', id: m.id, e: this.#tag(err) });
+    } finally {
+      calls.delete(m.id);
+      this.#active--;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else if (this.#stopping && this.#active === 0) this.#drained?.();
+    }
+  }
+
+  async #stream(port: FramedPort<FromActor, ToActor>, id: number, running: Running, result: any, method: string): Promise<void> {
+    const iterable = result && typeof result[Symbol.asyncIterator] === 'function' ? result[Symbol.asyncIterator]()
+      : result && typeof result[Symbol.iterator] === 'function' && typeof result !== 'string' ? result[Symbol.iterator]()
+      : undefined;
+    if (!iterable) throw new TypeError(`${this.#label}.${method} was called as a stream but did not return an async generator or iterable`);
+    const credit = running.credit!;
+    const signal = running.abort.signal;
+    const onAbort = () => {
+      credit.wake?.();
+      void Promise.resolve(iterable.return?.()).catch(() => {});
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        while (credit.n <= 0 && !signal.aborted) await new Promise<void>(r => (credit.wake = r));
+        if (signal.aborted) return;
+        const step = await iterable.next();
+        if (signal.aborted) return;
+        if (step.done) break;
+        credit.n--;
+        port.send({ t: 'item', id, v: step.value });
+      }
+      port.send({ t: 'end', id });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The remote stack, marked with the actor it came from. */
+  #tag(err: unknown): Error {
+    return fromErrorRecord(toErrorRecord(err), `\n    at <actor ${this.#label}>`);
+  }
+}

@@ -1,0 +1,13 @@
+// The actor runtime's face: actors on worker threads, typed handles, tasks on a pool.
+export { Runtime, currentRuntime, type RuntimeOptions, type SpawnOptions, type ActorInfo } from './runtime.ts';
+export { actor } from './actor-decorator.ts';
+export { makeHandle, addressOf, isHandle, callActor, registerConnector, type ActorHandle, type RemoteMethod, type Connector } from './handle.ts';
+export { remote, type RemoteFunction } from './task-pool.ts';
+export { callContext, type CallContext } from './call-context.ts';
+export { threadContext } from './thread-context.ts';
+export { transfer, registerExtension, markExtensionClass, assertSerializable } from './codec.ts';
+export { setLocation, getLocation, callerModule, requireLocation, normalizeModule, type Location } from './locate.ts';
+export type { CallOptions } from './connection.ts';
+export type { ActorAddress } from './protocol.ts';
+export * from './errors.ts';
+export { getActor } from './get-actor.ts';

@@ -1,0 +1,242 @@
+// The actor runtime: spawns actors on worker threads, keeps the directory of live actors and their
+// names, brokers direct links between threads, runs stateless tasks on a pool, and shuts it all down.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
+import { toErrorRecord } from '../errors/index.ts';
+import { assertSerializable, encodeStandalone } from './codec.ts';
+import type { CallOptions } from './connection.ts';
+import { ActorRecord } from './actor-record.ts';
+import { ActorLimitError, ActorNameTakenError, ActorNotFoundError, RuntimeClosedError } from './errors.ts';
+import { addressOf, makeHandle, registerConnector, unregisterConnector, type ActorHandle, type Connector } from './handle.ts';
+import { requireLocation } from './locate.ts';
+import type { ActorAddress, ConnectControl } from './protocol.ts';
+import { TaskPool, type RemoteFunction } from './task-pool.ts';
+import { setThreadContext } from './thread-context.ts';
+
+export interface RuntimeOptions {
+  /** Most actors alive at once (default 256). */
+  maxActors?: number;
+  /** Threads of the task pool (default: the number of cores). */
+  taskThreads?: number;
+}
+
+export interface SpawnOptions {
+  /** A unique name: getActor(name) finds the actor. Default: a generated one. */
+  name?: string;
+  /** Async method calls interleave up to this many at once (default 1000). Sync methods always run one at a time. */
+  maxConcurrency?: number;
+  /** Restarts after the worker dies (default 0). */
+  maxRestarts?: number;
+  /** V8 heap limits of the actor's thread. */
+  resourceLimits?: ResourceLimits;
+  /** Where the class lives, for classes not decorated with @actor(). */
+  module?: string | URL;
+  exportName?: string;
+}
+
+export interface ActorInfo {
+  id: number;
+  name: string;
+  className: string;
+  state: string;
+  restarts: number;
+  inFlight: number;
+  threadId?: number;
+}
+
+type Ctor = abstract new (...args: any[]) => any;
+
+const runtimes = new Set<Runtime>();
+
+/** The most recently started runtime that is still open (what getActor() uses on the main thread). */
+export function currentRuntime(): Runtime | undefined {
+  let last: Runtime | undefined;
+  for (const r of runtimes) last = r;
+  return last;
+}
+
+export class Runtime implements Connector {
+  readonly id = randomUUID();
+  #options: Required<RuntimeOptions>;
+  #actors = new Map<number, ActorRecord>();
+  #names = new Map<string, ActorRecord>();
+  #nextActorId = 1;
+  #closed = false;
+  #tasks: TaskPool | undefined;
+  /** Extra workerData every actor thread receives (set by the object store's integration). */
+  #shared: unknown;
+
+  constructor(options: RuntimeOptions = {}) {
+    const maxActors = options.maxActors ?? 256;
+    if (!Number.isInteger(maxActors) || maxActors < 1) throw new RangeError(`maxActors must be a positive integer, got ${maxActors}`);
+    this.#options = { maxActors, taskThreads: options.taskThreads ?? Math.max(1, os.availableParallelism()) };
+    registerConnector(this.id, this);
+    runtimes.add(this);
+    setThreadContext({ runtimeId: this.id, lookup: async name => this.lookupName(name) });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Starts an actor: one instance of `cls` in its own worker thread. Resolves once its constructor and init() are done. */
+  async spawn<C extends Ctor>(cls: C, args: ConstructorParameters<C> | [] = [], options: SpawnOptions = {}): Promise<ActorHandle<InstanceType<C>>> {
+    this.#assertOpen();
+    if (typeof cls !== 'function') throw new TypeError(`spawn() takes a class, got ${typeof cls}`);
+    const location = requireLocation(cls, options);
+    if (!Array.isArray(args)) throw new TypeError(`spawn(${cls.name}, args): args must be an array of constructor arguments`);
+    args.forEach((a, i) => assertSerializable(a, `constructor argument ${i + 1} of ${cls.name}`));
+    const maxConcurrency = options.maxConcurrency ?? 1000;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RangeError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+    const maxRestarts = options.maxRestarts ?? 0;
+    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new RangeError(`maxRestarts must be a non-negative integer, got ${maxRestarts}`);
+    if (this.#liveCount() >= this.#options.maxActors) throw new ActorLimitError(this.#options.maxActors);
+    const actorId = this.#nextActorId++;
+    const name = options.name ?? `${cls.name}-${actorId}`;
+    if (this.#names.has(name)) throw new ActorNameTakenError(name);
+
+    const record = new ActorRecord(
+      {
+        runtimeId: this.id,
+        actorId,
+        name,
+        className: cls.name,
+        module: location.module,
+        exportName: location.exportName,
+        args: encodeStandalone(args),
+        maxConcurrency,
+        maxRestarts,
+        resourceLimits: options.resourceLimits,
+        store: this.#shared,
+      },
+      { connect: (from, message) => this.#connect(from, message), died: (r, err, final) => this.#died(r, err, final) },
+    );
+    this.#actors.set(actorId, record);
+    this.#names.set(name, record);
+    await record.ready;
+    return makeHandle<InstanceType<C>>(record.address());
+  }
+
+  /** A handle to the live actor with this name. */
+  getActor<T = any>(name: string): ActorHandle<T> {
+    this.#assertOpen();
+    return makeHandle(this.#byName(name).address());
+  }
+
+  /** Terminates an actor at once: calls in flight fail with ActorDiedError, and it is not restarted. */
+  async kill(handle: object): Promise<void> {
+    await this.#recordOf(handle)?.kill();
+  }
+
+  /** Lets an actor finish the calls it is running, refusing new ones, then ends it (killed after timeoutMs). */
+  async stop(handle: object, options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.#recordOf(handle)?.stop(options.timeoutMs ?? 30_000);
+  }
+
+  /** Live actors and their states. */
+  actors(): ActorInfo[] {
+    return [...this.#actors.values()].map(r => ({
+      id: r.spec.actorId,
+      name: r.spec.name,
+      className: r.spec.className,
+      state: r.state,
+      restarts: r.restarts,
+      inFlight: r.inFlight,
+      threadId: r.threadId,
+    }));
+  }
+
+  /** Runs a remote function (see remote()) on the task pool. */
+  runTask<A extends unknown[], R>(fn: RemoteFunction<A, R>, args: A, options: { signal?: AbortSignal } = {}): Promise<Awaited<R>> {
+    this.#assertOpen();
+    this.#tasks ??= new TaskPool(this.#options.taskThreads, this.#shared);
+    return this.#tasks.run(fn as unknown as RemoteFunction<unknown[], unknown>, args, options) as Promise<Awaited<R>>;
+  }
+
+  /** Ends every actor and the task pool; leaves no thread, timer or port behind. */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    runtimes.delete(this);
+    await Promise.all([...this.#actors.values()].map(r => r.kill('the runtime shut down')));
+    await this.#tasks?.close();
+    this.#actors.clear();
+    this.#names.clear();
+    unregisterConnector(this.id);
+    const next = currentRuntime();
+    setThreadContext(next ? { runtimeId: next.id, lookup: async name => next.lookupName(name) } : undefined);
+  }
+
+  /** @internal Lets lower layers (the object store) add data every worker thread receives. */
+  setSharedWorkerData(data: unknown): void {
+    this.#shared = data;
+  }
+
+  // ---- Connector: calls from the main thread ----
+  call(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    const record = this.#actors.get(address.actorId);
+    if (!record) return Promise.reject(this.#closed ? new RuntimeClosedError() : new ActorNotFoundError(address.name));
+    return record.call(method, args, options);
+  }
+
+  stream(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): AsyncIterableIterator<unknown> {
+    const record = this.#actors.get(address.actorId);
+    if (!record) {
+      const err = this.#closed ? new RuntimeClosedError() : new ActorNotFoundError(address.name);
+      return { [Symbol.asyncIterator]() { return this; }, next: () => Promise.reject(err), return: async () => ({ done: true, value: undefined }) };
+    }
+    return record.stream(method, args, options);
+  }
+
+  /** @internal Address lookup used by getActor() in this thread. */
+  lookupName(name: string): ActorAddress {
+    return this.#byName(name).address();
+  }
+
+  #byName(name: string): ActorRecord {
+    const record = this.#names.get(name);
+    if (!record || record.state === 'dead') throw new ActorNotFoundError(name);
+    return record;
+  }
+
+  #recordOf(handle: object): ActorRecord | undefined {
+    return this.#actors.get(addressOf(handle).actorId);
+  }
+
+  #liveCount(): number {
+    let n = 0;
+    for (const r of this.#actors.values()) if (r.state !== 'dead') n++;
+    return n;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RuntimeClosedError();
+  }
+
+  async #connect(from: ActorRecord, message: ConnectControl): Promise<void> {
+    try {
+      const target = message.name !== undefined ? this.#byName(message.name) : this.#actors.get(message.actorId!);
+      if (!target) throw new ActorNotFoundError(`#${message.actorId}`);
+      await target.ready;
+      if (message.name !== undefined && message.actorId === undefined) {
+        from.notify({ t: 'connected', req: message.req, actor: target.address() });
+        return;
+      }
+      const { port1, port2 } = new MessageChannel();
+      target.accept(port1);
+      from.notify({ t: 'connected', req: message.req, port: port2, actor: target.address() }, [port2]);
+    } catch (err) {
+      from.notify({ t: 'connected', req: message.req, error: toErrorRecord(err) });
+    }
+  }
+
+  #died(record: ActorRecord, error: Error, final: boolean): void {
+    const message = { t: 'peer-died' as const, actorId: record.spec.actorId, incarnation: record.incarnation, error: toErrorRecord(error) };
+    for (const other of this.#actors.values()) if (other !== record) other.notify(message);
+    if (final) {
+      this.#actors.delete(record.spec.actorId);
+      if (this.#names.get(record.spec.name) === record) this.#names.delete(record.spec.name);
+    }
+  }
+}

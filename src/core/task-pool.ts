@@ -1,0 +1,68 @@
+// Stateless tasks (Ray's remote functions) on a piscina pool. Arguments and results use the same codec
+// as actor calls, so errors keep their class, code and stack, and an AbortSignal cancels a task.
+import { Piscina } from 'piscina';
+import { assertSerializable, decode, encodeStandalone, type Frame } from './codec.ts';
+import { CancelledError } from './errors.ts';
+import { callerModule, requireLocation, setLocation } from './locate.ts';
+
+export const remoteFunctionKey = Symbol.for('troupe.remoteFunction');
+
+export interface TaskRequest {
+  module: string;
+  exportName?: string;
+  name: string;
+  args: Frame;
+}
+
+/** A function marked to run on the task pool: call it through runtime.runTask(fn, args). */
+export type RemoteFunction<A extends unknown[], R> = ((...args: A) => R) & { readonly [remoteFunctionKey]: (...args: A) => R };
+
+/**
+ * Marks an exported function as a task: `export const resize = remote(function resize(img) {...})`.
+ * The function must be exported from its module (the pool's threads import it by name).
+ */
+export function remote<A extends unknown[], R>(fn: (...args: A) => R, options: { module?: string | URL; exportName?: string } = {}): RemoteFunction<A, R> {
+  if (typeof fn !== 'function') throw new TypeError(`remote() takes a function, got ${typeof fn}`);
+  const wrapper = ((...args: A) => fn(...args)) as RemoteFunction<A, R>;
+  Object.defineProperty(wrapper, 'name', { value: fn.name });
+  Object.defineProperty(wrapper, remoteFunctionKey, { value: fn });
+  const module = options.module ?? callerModule();
+  if (module) setLocation(wrapper, { module: String(module), exportName: options.exportName });
+  return wrapper;
+}
+
+export class TaskPool {
+  #pool: Piscina;
+
+  constructor(threads: number, shared: unknown) {
+    this.#pool = new Piscina({
+      filename: new URL('./task-boot.mjs', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: threads,
+      idleTimeout: 30_000,
+      execArgv: [],
+      workerData: { store: shared },
+    });
+  }
+
+  async run(fn: RemoteFunction<unknown[], unknown>, args: unknown[], options: { signal?: AbortSignal }): Promise<unknown> {
+    if (typeof fn !== 'function' || !(remoteFunctionKey in fn)) throw new TypeError('runTask() takes a function made with remote()');
+    const location = requireLocation(fn);
+    args.forEach((a, i) => assertSerializable(a, `argument ${i + 1} of task ${fn.name}`));
+    const request: TaskRequest = { module: location.module, exportName: location.exportName, name: fn.name, args: encodeStandalone(args) };
+    let outcome: { ok: boolean; frame: Frame };
+    try {
+      outcome = await this.#pool.run(request, { signal: options.signal ?? null });
+    } catch (err) {
+      if (options.signal?.aborted) throw new CancelledError(`task ${fn.name}`, options.signal.reason);
+      throw err;
+    }
+    const value = decode(outcome.frame);
+    if (!outcome.ok) throw value;
+    return value;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}

@@ -1,0 +1,88 @@
+// How a worker thread reaches other actors: it asks the main thread for a direct MessagePort to the
+// actor, then talks to it without a relay. A peer that dies drops its link; the next call asks again
+// (and reaches the restarted actor, or fails fast if it is gone).
+import type { MessagePort } from 'node:worker_threads';
+import { fromErrorRecord } from '../errors/index.ts';
+import { Connection, type CallOptions } from './connection.ts';
+import { ActorDiedError } from './errors.ts';
+import type { Connector } from './handle.ts';
+import type { ActorAddress, ConnectControl, ConnectedControl, PeerDiedControl } from './protocol.ts';
+
+export class WorkerConnector implements Connector {
+  #send: (message: ConnectControl) => void;
+  #links = new Map<number, Promise<Connection>>();
+  #requests = new Map<number, (reply: ConnectedControl) => void>();
+  #nextReq = 1;
+
+  constructor(send: (message: ConnectControl) => void) {
+    this.#send = send;
+  }
+
+  async call(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    const link = await this.#link(address);
+    return link.call(method, args, options);
+  }
+
+  stream(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): AsyncIterableIterator<unknown> {
+    let inner: AsyncIterableIterator<unknown> | undefined;
+    const get = async () => (inner ??= (await this.#link(address)).stream(method, args, options));
+    const iterator: AsyncIterableIterator<unknown> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => (await get()).next(),
+      return: async () => (inner ? inner.return!() : { done: true, value: undefined }),
+    };
+    return iterator;
+  }
+
+  /** Asks the main thread for a link to an actor by name (getActor inside a worker). */
+  async lookup(name: string): Promise<ActorAddress> {
+    const reply = await this.#request({ name });
+    reply.port?.close();
+    if (reply.error) throw fromErrorRecord(reply.error);
+    return reply.actor!;
+  }
+
+  onConnected(reply: ConnectedControl): void {
+    const resolve = this.#requests.get(reply.req);
+    this.#requests.delete(reply.req);
+    resolve?.(reply);
+  }
+
+  onPeerDied(message: PeerDiedControl): void {
+    const link = this.#links.get(message.actorId);
+    if (!link) return;
+    this.#links.delete(message.actorId);
+    const cause = fromErrorRecord(message.error);
+    void link.then(
+      c => c.fail(delivered => new ActorDiedError(c.label, cause.message, { cause, delivered })),
+      () => {},
+    );
+  }
+
+  #link(address: ActorAddress): Promise<Connection> {
+    let link = this.#links.get(address.actorId);
+    if (!link) {
+      link = this.#request({ actorId: address.actorId }).then(reply => {
+        if (reply.error || !reply.port) throw fromErrorRecord(reply.error!);
+        return new Connection(reply.port as MessagePort, `${address.className} ${address.name}`);
+      });
+      link.catch(() => this.#links.delete(address.actorId));
+      this.#links.set(address.actorId, link);
+    }
+    return link.then(c => {
+      if (c.failed) {
+        if (this.#links.get(address.actorId) === link) this.#links.delete(address.actorId);
+        return this.#link(address);
+      }
+      return c;
+    });
+  }
+
+  #request(target: { actorId?: number; name?: string }): Promise<ConnectedControl> {
+    const req = this.#nextReq++;
+    return new Promise(resolve => {
+      this.#requests.set(req, resolve);
+      this.#send({ t: 'connect', req, ...target });
+    });
+  }
+}
