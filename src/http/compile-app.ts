@@ -1,0 +1,96 @@
+// A mounted application, made ready for the hot path: its routes in a table with their validators compiled.
+import type { ValidateFunction } from 'ajv';
+import { DEFAULT_ACCEPTS, JSON_ONLY } from './body.ts';
+import { routesOf, type IngressMetadata, type WebSocketRouteDef } from './decorators.ts';
+import { RouteDefinitionError } from './errors.ts';
+import { RouteTable } from './route-table.ts';
+import { compile } from './schema.ts';
+import type { MountedApp } from './types.ts';
+
+export interface CompiledRoute {
+  methodName: string;
+  /** Declared path, for logs and /-/routes. */
+  path: string;
+  streaming: boolean;
+  /** `__call__(request)`: the method gets a RequestRecord instead of a RouteInput. */
+  raw: boolean;
+  accepts: string[];
+  body: ValidateFunction | undefined;
+  query: ValidateFunction | undefined;
+  params: ValidateFunction | undefined;
+  timeoutMs: number | undefined;
+}
+
+export interface CompiledApp {
+  mounted: MountedApp;
+  /** '/' or '/api' (no trailing slash). */
+  prefix: string;
+  meta: IngressMetadata;
+  /** Undefined for a `__call__` application: every request under the prefix goes to it. */
+  table: RouteTable<CompiledRoute> | undefined;
+  rawRoute: CompiledRoute | undefined;
+  websockets: RouteTable<WebSocketRouteDef>;
+  openapi: string | undefined;
+}
+
+export function normalizePrefix(prefix: string): string {
+  if (typeof prefix !== 'string' || !prefix.startsWith('/')) {
+    throw new RouteDefinitionError(`routePrefix must start with '/', got ${JSON.stringify(prefix)}`);
+  }
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+export function compileApp(mounted: MountedApp): CompiledApp {
+  const prefix = normalizePrefix(mounted.routePrefix);
+  const meta = routesOf(mounted.ingressClass);
+  const websockets = new RouteTable<WebSocketRouteDef>();
+  for (const ws of meta.websockets) websockets.add('GET', ws.path, ws);
+
+  if (meta.routes.length === 0) {
+    const proto = (mounted.ingressClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+    const streaming = Object.prototype.toString.call(proto?.__call__) === '[object AsyncGeneratorFunction]';
+    const rawRoute: CompiledRoute = {
+      methodName: '__call__', path: '/*', streaming, raw: true, accepts: ['*/*'],
+      body: undefined, query: undefined, params: undefined, timeoutMs: undefined,
+    };
+    return { mounted, prefix, meta, table: undefined, rawRoute: meta.websockets.length && !proto?.__call__ ? undefined : rawRoute, websockets, openapi: undefined };
+  }
+
+  const table = new RouteTable<CompiledRoute>();
+  for (const def of meta.routes) {
+    const o = def.options;
+    try {
+      table.add(def.method, def.path, {
+        methodName: def.methodName,
+        path: def.path,
+        streaming: def.streaming,
+        raw: false,
+        accepts: o.accepts ?? (o.body !== undefined ? JSON_ONLY : DEFAULT_ACCEPTS),
+        body: o.body === undefined ? undefined : compile(o.body, 'body'),
+        query: o.query === undefined ? undefined : compile(o.query, 'query'),
+        params: o.params === undefined ? undefined : compile(o.params, 'params'),
+        timeoutMs: o.timeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof RouteDefinitionError) throw err;
+      throw new RouteDefinitionError(`invalid schema on ${def.method} ${def.path} (${mounted.name}.${def.methodName}): ${(err as Error).message}`, { app: mounted.name });
+    }
+  }
+  return { mounted, prefix, meta, table, rawRoute: undefined, websockets, openapi: undefined };
+}
+
+/** The application whose prefix is the longest one that `path` falls under. `apps` is sorted longest first. */
+export function findApp(apps: CompiledApp[], path: string): CompiledApp | undefined {
+  for (const app of apps) {
+    const p = app.prefix;
+    if (p === '/' || path === p || (path.startsWith(p) && path.charCodeAt(p.length) === 47 /* / */)) return app;
+  }
+  return undefined;
+}
+
+export function subPath(app: CompiledApp, path: string): string {
+  if (app.prefix === '/') return path;
+  const rest = path.slice(app.prefix.length);
+  return rest === '' ? '/' : rest;
+}

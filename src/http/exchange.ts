@@ -1,0 +1,174 @@
+// One HTTP request/response on a uWS HttpResponse: the state every async path checks (aborted, answered), and
+// the writers that respect uWS rules: cork after an await, never touch `res` after onAborted, tryEnd/onWritable
+// for large bodies, write/onWritable for streams.
+import { STATUS_CODES } from 'node:http';
+import type { HttpResponse } from 'uWebSockets.js';
+import type { AccessLogEntry } from './types.ts';
+
+const LARGE = 64 * 1024;
+const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', 'x-request-id']);
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  for (const key in headers) if (key.toLowerCase() === name) return true;
+  return false;
+}
+const statusLines = new Map<number, string>();
+export function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (!line) statusLines.set(status, (line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`));
+  return line;
+}
+
+export class Exchange {
+  readonly res: HttpResponse;
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string;
+  readonly start: number;
+  app: string | undefined;
+  deployment: string | undefined;
+  replica: string | undefined;
+  /** 0 until a status is sent; 499 when the client went away first. */
+  status = 0;
+  aborted = false;
+  /** Headers are out: nothing else may start a response. */
+  answered = false;
+  /** The whole response is written (or the client is gone). */
+  done = false;
+  /** Close the connection after the response (body left unread, or shutting down). */
+  closeAfter = false;
+  controller: AbortController | undefined;
+  #wake: (() => void) | undefined;
+  #onDone: (ex: Exchange) => void;
+
+  constructor(res: HttpResponse, method: string, path: string, requestId: string, onDone: (ex: Exchange) => void) {
+    this.res = res;
+    this.method = method;
+    this.path = path;
+    this.requestId = requestId;
+    this.start = performance.now();
+    this.#onDone = onDone;
+  }
+
+  /** Called from res.onAborted: the socket is gone, `res` must not be touched again. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    if (!this.answered) this.status = 499;
+    this.controller?.abort(new Error('client disconnected'));
+    this.#wake?.();
+    this.#finish();
+  }
+
+  /** Sends a whole response. Returns false when a response was already started or the client is gone. */
+  send(status: number, contentType: string | undefined, body: string | Uint8Array, headers?: Record<string, string>): boolean {
+    if (this.aborted || this.answered) return false;
+    this.answered = true;
+    this.status = status;
+    const res = this.res;
+    const bytes = typeof body === 'string' && body.length > LARGE / 3 ? Buffer.from(body) : body;
+    let pending = false;
+    res.cork(() => {
+      this.#head(status, contentType, headers);
+      if (this.method === 'HEAD') {
+        res.endWithoutBody(typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength, this.closeAfter);
+      } else if (typeof bytes === 'string' || bytes.byteLength <= LARGE) {
+        res.end(bytes, this.closeAfter);
+      } else {
+        pending = !this.#tryEnd(bytes);
+      }
+    });
+    if (!pending) this.#finish();
+    return true;
+  }
+
+  /** Large body: write what the socket takes now, the rest as it drains. True when all is written. */
+  #tryEnd(bytes: Uint8Array): boolean {
+    const res = this.res;
+    const total = bytes.byteLength;
+    const base = res.getWriteOffset();
+    const [, done] = res.tryEnd(bytes, total);
+    if (done) return true;
+    res.onWritable((offset) => {
+      if (this.aborted) return true;
+      const [ok, finished] = res.tryEnd(bytes.subarray(offset - base), total);
+      if (finished) this.#finish();
+      return ok;
+    });
+    return false;
+  }
+
+  /** Starts a streamed response (chunked transfer encoding). */
+  startStream(contentType: string, headers?: Record<string, string>): boolean {
+    if (this.aborted || this.answered) return false;
+    this.answered = true;
+    this.status = 200;
+    this.res.cork(() => this.#head(200, contentType, headers));
+    return true;
+  }
+
+  /** Writes one chunk; resolves once the socket can take more (or the client is gone). */
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (this.aborted) return;
+    if (typeof chunk === 'string' ? chunk.length === 0 : chunk.byteLength === 0) return;
+    let ok = true;
+    this.res.cork(() => {
+      ok = this.res.write(chunk);
+    });
+    if (ok || this.aborted) return;
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      this.res.onWritable(() => {
+        resolve();
+        return true;
+      });
+    });
+    this.#wake = undefined;
+  }
+
+  endStream(): void {
+    if (this.aborted || this.done) return;
+    this.res.cork(() => this.res.end(undefined, this.closeAfter));
+    this.#finish();
+  }
+
+  /** A stream failed after its headers went out: cut the connection so the client sees an incomplete body. */
+  breakStream(): void {
+    if (this.aborted || this.done) return;
+    this.res.close();
+    this.#finish();
+  }
+
+  #head(status: number, contentType: string | undefined, headers: Record<string, string> | undefined): void {
+    const res = this.res;
+    res.writeStatus(statusLine(status));
+    res.writeHeader('x-request-id', this.requestId);
+    if (contentType && !(headers && hasHeader(headers, 'content-type'))) res.writeHeader('content-type', contentType);
+    if (headers) {
+      for (const key in headers) {
+        // uWS frames the body itself: a length or encoding header from user code would corrupt the response.
+        if (!RESERVED.has(key.toLowerCase())) res.writeHeader(key, String(headers[key]));
+      }
+    }
+  }
+
+  #finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.#onDone(this);
+  }
+
+  logEntry(): AccessLogEntry {
+    return {
+      time: new Date().toISOString(),
+      requestId: this.requestId,
+      app: this.app,
+      deployment: this.deployment,
+      replica: this.replica,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      latencyMs: Math.round((performance.now() - this.start) * 1000) / 1000,
+    };
+  }
+}

@@ -1,0 +1,424 @@
+// The proxy's engine: one uWS app, one catch-all handler that routes by application prefix (so applications
+// can be mounted and unmounted at run time), request bodies, calls into the ingress target, responses.
+import { randomBytes } from 'node:crypto';
+import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { formFields, parseBody } from './body.ts';
+import { compileApp, findApp, subPath, type CompiledApp, type CompiledRoute } from './compile-app.ts';
+import { docsAsset, docsPage } from './docs.ts';
+import {
+  BodyTooLargeError, MethodNotAllowedError, ProxyListenError, RequestTimeoutError, RouteDefinitionError,
+  RouteNotFoundError, ShuttingDownError, ValidationError,
+} from './errors.ts';
+import { describeError, errorBody } from './error-mapping.ts';
+import { Exchange } from './exchange.ts';
+import { buildOpenApi, joinPath } from './openapi.ts';
+import { encodeChunk, encodeResult, encodeSse, streamContentType } from './response.ts';
+import { validate } from './schema.ts';
+import type { CallOptions, HttpLogger, HttpProxyOptions, MountedApp, RequestRecord, RouteInput } from './types.ts';
+import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
+
+const EMPTY = new Uint8Array(0);
+const JSON_TYPE = 'application/json';
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  logger: HttpLogger;
+}
+
+export class ProxyEngine {
+  readonly opts: ResolvedOptions;
+  readonly #app: TemplatedApp;
+  readonly #ws: WebSocketBridge;
+  readonly #inflight = new Set<Exchange>();
+  #apps: CompiledApp[] = [];
+  #listen: us_listen_socket | undefined;
+  #port = -1;
+  #draining = false;
+  #idle: (() => void) | undefined;
+  readonly #idPrefix = randomBytes(4).toString('hex');
+  #idCounter = 0;
+
+  constructor(opts: HttpProxyOptions, logger: HttpLogger) {
+    this.opts = {
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 8000,
+      maxBodyBytes: opts.maxBodyBytes ?? 10 * 1024 * 1024,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
+      logger,
+    };
+    this.#ws = new WebSocketBridge({
+      limits: {
+        maxBackpressure: opts.wsMaxBackpressure ?? 1024 * 1024,
+        maxPayloadLength: opts.wsMaxPayloadLength ?? 1024 * 1024,
+        maxQueued: opts.wsMaxQueuedMessages ?? 64,
+        drainTimeoutMs: opts.wsDrainTimeoutMs ?? 30_000,
+      },
+      logger,
+      find: (path) => this.#findWebSocket(path),
+      parseQuery: (qs) => formFields(new URLSearchParams(qs)),
+      nextId: () => this.#nextId(),
+    });
+    this.#app = uWS.App();
+    this.#app.ws('/*', this.#ws.behavior());
+    this.#app.any('/*', (res, req) => this.#handle(res, req));
+  }
+
+  get apps(): readonly CompiledApp[] {
+    return this.#apps;
+  }
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    const { host, port } = this.opts;
+    return new Promise((resolve, reject) => {
+      this.#app.listen(host, port, (socket) => {
+        if (!socket) return reject(new ProxyListenError(host, port));
+        this.#listen = socket;
+        this.#port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+        resolve({ host, port: this.#port });
+      });
+    });
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  mount(app: MountedApp): void {
+    if (this.#apps.some((a) => a.mounted.name === app.name)) {
+      throw new RouteDefinitionError(`an application named '${app.name}' is already mounted; unmount it first`, { app: app.name });
+    }
+    const compiled = compileApp(app);
+    const clash = this.#apps.find((a) => a.prefix === compiled.prefix);
+    if (clash) {
+      throw new RouteDefinitionError(`route prefix ${compiled.prefix} of '${app.name}' is already used by '${clash.mounted.name}'`, { prefix: compiled.prefix });
+    }
+    this.#apps = [...this.#apps, compiled].sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  unmount(name: string): boolean {
+    const before = this.#apps.length;
+    this.#apps = this.#apps.filter((a) => a.mounted.name !== name);
+    return this.#apps.length !== before;
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    if (this.#listen) {
+      uWS.us_listen_socket_close(this.#listen);
+      this.#listen = undefined;
+    }
+    this.#ws.closeAll();
+    for (const ex of this.#inflight) ex.closeAfter = true;
+    if (this.#inflight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.#idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#idle = undefined;
+    }
+    // Past the timeout: cancel what is left and tell its clients.
+    for (const ex of [...this.#inflight]) {
+      ex.controller?.abort(new ShuttingDownError());
+      if (!ex.answered) this.#fail(ex, new ShuttingDownError());
+      else ex.breakStream();
+    }
+    // close() exists in this uWS build but is missing from its typings.
+    (this.#app as TemplatedApp & { close(): void }).close();
+  }
+
+  #nextId(): string {
+    return `${this.#idPrefix}-${(++this.#idCounter).toString(36)}`;
+  }
+
+  readonly #done = (ex: Exchange): void => {
+    this.#inflight.delete(ex);
+    this.opts.logger.access(ex.logEntry());
+    if (this.#draining && this.#inflight.size === 0) this.#idle?.();
+  };
+
+  #handle(res: HttpResponse, req: HttpRequest): void {
+    const method = req.getMethod().toUpperCase();
+    const path = req.getUrl();
+    const qs = req.getQuery() ?? '';
+    const headers: Record<string, string> = {};
+    req.forEach((k, v) => {
+      headers[k] = v;
+    });
+    const given = headers['x-request-id'];
+    const ex = new Exchange(res, method, path, given !== undefined && REQUEST_ID.test(given) ? given : this.#nextId(), this.#done);
+    res.onAborted(() => ex.abort());
+    this.#inflight.add(ex);
+    const hasBody = (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
+    // Answering before the body is read: the connection cannot be reused for the next request.
+    if (hasBody) ex.closeAfter = true;
+    try {
+      if (this.#draining) throw new ShuttingDownError();
+      if (path.startsWith('/-/') && this.#builtin(ex, path)) return;
+      const app = findApp(this.#apps, path);
+      if (!app) throw new RouteNotFoundError(method, path);
+      ex.app = app.mounted.name;
+      ex.deployment = app.mounted.deploymentName;
+      const sub = subPath(app, path);
+      let route: CompiledRoute | undefined = app.rawRoute;
+      let params: Record<string, string> = {};
+      if (app.table) {
+        const m = app.table.match(method, sub);
+        if (m.kind === 'found') {
+          route = m.entry;
+          params = m.params;
+        } else if ((method === 'GET' || method === 'HEAD') && this.#appDocs(ex, app, sub)) {
+          return;
+        } else if (m.kind === 'wrong-method') {
+          throw Object.assign(new MethodNotAllowedError(method, path, m.allow), { allowHeader: m.allow.join(', ') });
+        }
+      }
+      if (!route) throw new RouteNotFoundError(method, path);
+      const chosen = route;
+      if (!hasBody) {
+        ex.closeAfter = false;
+        void this.#dispatch(ex, app, chosen, params, headers, qs, EMPTY);
+        return;
+      }
+      this.#readBody(ex, headers).then(
+        (bytes) => {
+          ex.closeAfter = this.#draining;
+          return this.#dispatch(ex, app, chosen, params, headers, qs, bytes);
+        },
+        (err) => this.#fail(ex, err),
+      );
+    } catch (err) {
+      this.#fail(ex, err);
+    }
+  }
+
+  /** Reads the body as it arrives, stopping as soon as it passes maxBodyBytes or the time limit. */
+  #readBody(ex: Exchange, headers: Record<string, string>): Promise<Uint8Array> {
+    const limit = this.opts.maxBodyBytes;
+    const declared = headers['content-length'] === undefined ? -1 : Number(headers['content-length']);
+    if (declared > limit) return Promise.reject(new BodyTooLargeError(limit));
+    return new Promise((resolve, reject) => {
+      const buffer = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let settled = false;
+      const settle = (err: unknown, value?: Uint8Array) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value!);
+      };
+      const timer = setTimeout(() => settle(new RequestTimeoutError(this.opts.requestTimeoutMs, 'body')), this.opts.requestTimeoutMs);
+      ex.controller = new AbortController();
+      ex.controller.signal.addEventListener('abort', () => settle(ex.controller!.signal.reason), { once: true });
+      ex.res.onData((chunk, isLast) => {
+        if (settled) return;
+        received += chunk.byteLength;
+        if (received > limit || (buffer && received > buffer.byteLength)) {
+          settle(received > limit ? new BodyTooLargeError(limit) : new ValidationError('body', [{ path: 'body', message: 'is longer than its content-length', keyword: 'content-length' }]));
+          return;
+        }
+        if (buffer) buffer.set(new Uint8Array(chunk), received - chunk.byteLength);
+        else chunks.push(Buffer.from(chunk.slice(0)));
+        if (isLast) settle(undefined, buffer ? buffer.subarray(0, received) : Buffer.concat(chunks));
+      });
+    });
+  }
+
+  async #dispatch(
+    ex: Exchange, app: CompiledApp, route: CompiledRoute, params: Record<string, string>,
+    headers: Record<string, string>, qs: string, bytes: Uint8Array,
+  ): Promise<void> {
+    if (ex.aborted) return;
+    let args: unknown[];
+    try {
+      args = [route.raw ? this.#requestRecord(ex, app, params, headers, qs, bytes) : this.#routeInput(ex, route, params, headers, qs, bytes)];
+    } catch (err) {
+      this.#fail(ex, err);
+      return;
+    }
+    const controller = new AbortController();
+    ex.controller = controller;
+    const timeoutMs = route.timeoutMs ?? this.opts.requestTimeoutMs;
+    const timer = setTimeout(() => {
+      const err = new RequestTimeoutError(timeoutMs, 'call');
+      controller.abort(err);
+      this.#fail(ex, err);
+    }, timeoutMs);
+    const opts: CallOptions = { signal: controller.signal, requestId: ex.requestId, onReplica: (id) => { ex.replica = id; } };
+    const target = app.mounted.target;
+    try {
+      if (route.streaming) {
+        await this.#stream(ex, target.stream(route.methodName, args, opts), headers, () => clearTimeout(timer));
+      } else {
+        const value = await target.call(route.methodName, args, opts);
+        clearTimeout(timer);
+        if (ex.aborted || ex.answered) return;
+        const out = encodeResult(value);
+        ex.send(out.status, out.contentType, out.body, out.headers);
+      }
+    } catch (err) {
+      clearTimeout(timer);
+      this.#fail(ex, err);
+    }
+  }
+
+  async #stream(ex: Exchange, iterable: AsyncIterable<unknown>, headers: Record<string, string>, firstValue: () => void): Promise<void> {
+    const iterator = iterable[Symbol.asyncIterator]();
+    const sse = (headers.accept ?? '').includes('text/event-stream');
+    let finished = false;
+    try {
+      let step = await iterator.next();
+      firstValue();
+      if (ex.aborted || ex.answered) return;
+      const contentType = sse ? 'text/event-stream; charset=utf-8' : step.done ? 'text/plain; charset=utf-8' : streamContentType(step.value);
+      ex.startStream(contentType, sse ? { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } : { 'cache-control': 'no-cache' });
+      while (!step.done && !ex.aborted) {
+        await ex.write(sse ? encodeSse(step.value) : encodeChunk(step.value));
+        if (ex.aborted) break;
+        step = await iterator.next();
+      }
+      finished = step.done === true;
+      ex.endStream();
+    } catch (err) {
+      finished = true;
+      if (!ex.answered) throw err;
+      const reply = describeError(err);
+      this.#logError(ex, err, reply.internal);
+      if (sse && !ex.aborted) {
+        await ex.write(`event: error\ndata: ${errorBody(reply, ex.requestId)}\n\n`);
+        ex.endStream();
+      } else {
+        ex.breakStream();
+      }
+    } finally {
+      // The client went away (or we stopped early): stop the generator too.
+      if (!finished) void Promise.resolve(iterator.return?.()).catch(() => {});
+    }
+  }
+
+  #routeInput(ex: Exchange, route: CompiledRoute, params: Record<string, string>, headers: Record<string, string>, qs: string, bytes: Uint8Array): RouteInput {
+    const contentType = headers['content-type'] ?? '';
+    const body = parseBody(bytes, contentType, route.accepts);
+    if (route.body) validate(route.body, 'body', body);
+    const query = qs ? formFields(new URLSearchParams(qs)) : {};
+    if (route.query) validate(route.query, 'query', query);
+    const p = { ...params };
+    if (route.params) validate(route.params, 'params', p);
+    return { body, query, params: p, headers, requestId: ex.requestId, method: ex.method, path: ex.path, contentType };
+  }
+
+  #requestRecord(ex: Exchange, app: CompiledApp, params: Record<string, string>, headers: Record<string, string>, qs: string, bytes: Uint8Array): RequestRecord {
+    return {
+      method: ex.method, path: subPath(app, ex.path), query: qs ? formFields(new URLSearchParams(qs)) : {}, headers,
+      body: bytes, params: { ...params }, requestId: ex.requestId,
+    };
+  }
+
+  #fail(ex: Exchange, err: unknown): void {
+    if (ex.aborted || ex.done) return;
+    if (ex.answered) {
+      ex.breakStream();
+      return;
+    }
+    const reply = describeError(err);
+    if (reply.status === 0) {
+      // Cancelled while the client is still here: we are shutting down or the call was withdrawn.
+      Object.assign(reply, { status: 503 });
+    }
+    this.#logError(ex, err, reply.internal);
+    const extra = (err as { allowHeader?: string }).allowHeader;
+    const headers = extra ? { ...reply.headers, allow: extra } : reply.headers;
+    ex.send(reply.status, JSON_TYPE, errorBody(reply, ex.requestId), headers);
+  }
+
+  #logError(ex: Exchange, err: unknown, internal: boolean): void {
+    if (!internal) return;
+    const e = err as { name?: string; message?: string; code?: string; stack?: string };
+    this.opts.logger.error('request failed', {
+      requestId: ex.requestId, app: ex.app, deployment: ex.deployment, method: ex.method, path: ex.path,
+      error: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack },
+    });
+  }
+
+  #builtin(ex: Exchange, path: string): boolean {
+    if (path === '/-/healthz') {
+      const apps: Record<string, boolean> = {};
+      let ok = !this.#draining;
+      for (const a of this.#apps) {
+        let ready = false;
+        try {
+          ready = a.mounted.isReady();
+        } catch {
+          ready = false;
+        }
+        apps[a.mounted.name] = ready;
+        ok &&= ready;
+      }
+      ex.send(ok ? 200 : 503, JSON_TYPE, JSON.stringify({ status: ok ? 'ok' : 'unavailable', apps }));
+      return true;
+    }
+    if (path === '/-/routes') {
+      const out = this.#apps.map((a) => ({
+        app: a.mounted.name,
+        routePrefix: a.prefix,
+        deployment: a.mounted.deploymentName,
+        ready: safeReady(a.mounted),
+        routes: a.table
+          ? a.meta.routes.map((r) => ({ method: r.method, path: joinPath(a.prefix, r.path), handler: r.methodName, streaming: r.streaming }))
+          : [{ method: '*', path: joinPath(a.prefix, '/*'), handler: '__call__', streaming: a.rawRoute?.streaming ?? false }],
+        websockets: a.meta.websockets.map((w) => ({ path: joinPath(a.prefix, w.path), handler: w.methodName })),
+        docs: a.table ? joinPath(a.prefix, '/docs') : undefined,
+      }));
+      ex.send(200, JSON_TYPE, JSON.stringify(out));
+      return true;
+    }
+    return false;
+  }
+
+  #appDocs(ex: Exchange, app: CompiledApp, sub: string): boolean {
+    if (sub === '/openapi.json') {
+      app.openapi ??= JSON.stringify(buildOpenApi(app.meta, app.prefix, app.mounted.name));
+      ex.send(200, JSON_TYPE, app.openapi);
+      return true;
+    }
+    if (sub === '/docs') {
+      const title = app.meta.ingress?.title ?? app.mounted.name;
+      ex.send(200, 'text/html; charset=utf-8', docsPage(title, joinPath(app.prefix, '/docs'), joinPath(app.prefix, '/openapi.json')));
+      return true;
+    }
+    if (sub.startsWith('/docs/')) {
+      const asset = docsAsset(sub.slice(6));
+      if (!asset) return false;
+      ex.send(200, asset.contentType, asset.body, { 'cache-control': 'public, max-age=3600' });
+      return true;
+    }
+    return false;
+  }
+
+  #findWebSocket(path: string): WsLookup | undefined {
+    const app = findApp(this.#apps, path);
+    if (!app) return undefined;
+    const m = app.websockets.match('GET', subPath(app, path));
+    return m.kind === 'found' ? { app, route: m.entry, params: m.params } : undefined;
+  }
+}
+
+function safeReady(app: MountedApp): boolean {
+  try {
+    return app.isReady();
+  } catch {
+    return false;
+  }
+}
