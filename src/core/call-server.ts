@@ -4,7 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { fromErrorRecord, toErrorRecord } from '../errors/index.ts';
 import { FramedPort } from './framed-port.ts';
-import { runInCallContext } from './call-context.ts';
+import { runInCallContext, type CallContext } from './call-context.ts';
 import { ActorDiedError, UnknownMethodError } from './errors.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
 
@@ -120,7 +120,7 @@ export class CallServer {
       if (running.abort.signal.aborted) return;
       const context = { signal: running.abort.signal, method: m.m, actor: this.#label };
       const result = runInCallContext(context, () => fn.apply(this.#instance, m.a));
-      if (m.s) await this.#stream(port, m.id, running, result, m.m);
+      if (m.s) await this.#stream(port, m.id, running, result, context);
       else {
         const value = await result;
         if (!running.abort.signal.aborted) port.send({ t: 'ok', id: m.id, v: value });
@@ -136,7 +136,8 @@ export class CallServer {
     }
   }
 
-  async #stream(port: FramedPort<FromActor, ToActor>, id: number, running: Running, result: any, method: string): Promise<void> {
+  async #stream(port: FramedPort<FromActor, ToActor>, id: number, running: Running, result: any, context: CallContext): Promise<void> {
+    const method = context.method;
     const iterable = result && typeof result[Symbol.asyncIterator] === 'function' ? result[Symbol.asyncIterator]()
       : result && typeof result[Symbol.iterator] === 'function' && typeof result !== 'string' ? result[Symbol.iterator]()
       : undefined;
@@ -152,7 +153,8 @@ export class CallServer {
       for (;;) {
         while (credit.n <= 0 && !signal.aborted) await new Promise<void>(r => (credit.wake = r));
         if (signal.aborted) return;
-        const step = await iterable.next();
+        // A generator's body runs inside next(): give it the call's context there too.
+        const step = await runInCallContext(context, () => iterable.next());
         if (signal.aborted) return;
         if (step.done) break;
         credit.n--;

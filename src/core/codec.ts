@@ -27,7 +27,7 @@ export function transfer<T extends ArrayBuffer | ArrayBufferView>(value: T): T {
 
 export interface ExtensionSpec<T> {
   Class: abstract new (...args: any[]) => T;
-  /** Extension type byte: 0x40..0x5f are reserved for troupe's layers. */
+  /** Extension type byte: troupe's layers use 0x10..0x2f (msgpackr itself uses 0x42, 0x62, 0x65, 0x69, 0x70, 0x73, 0x74, 0x78). */
   type: number;
   write(value: T): unknown;
   read(data: any): unknown;
@@ -40,14 +40,14 @@ export function registerExtension<T>(spec: ExtensionSpec<T>): void {
 
 addExtension({
   Class: Error,
-  type: 0x40,
+  type: 0x10,
   write: (err: Error) => toErrorRecord(err),
   read: (record: ErrorRecord) => fromErrorRecord(record),
 });
 
 addExtension({
   Class: Transfer,
-  type: 0x41,
+  type: 0x11,
   write(t: Transfer<unknown>) {
     attachments.push(t);
     return attachments.length - 1;

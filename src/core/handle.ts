@@ -106,7 +106,7 @@ export function addressOf(handle: object): ActorAddress {
 
 registerExtension({
   Class: HandleTarget,
-  type: 0x42,
+  type: 0x12,
   write: (handle: HandleTarget) => (handle as any)[addressKey],
   read: (address: ActorAddress) => makeHandle(address),
 });

@@ -37,6 +37,9 @@ export class TroupeError extends Error {
 
 type ErrorClass = new (...args: any[]) => Error;
 const catalog = new Map<string, ErrorClass>();
+for (const builtin of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError]) {
+  catalog.set(builtin.name, builtin);
+}
 
 /** Registers an error class so that it can be rebuilt after crossing a thread. */
 export function registerError(name: string, cls: ErrorClass): void {
