@@ -1,0 +1,77 @@
+// gather / scatter on host memory: the addon where it is built, the TypeScript
+// reference where it is not, with the same checks and results either way.
+import { nativeAvailable, loadNative, type RawTensor } from './binding.ts';
+import { fromNativeError } from './errors.ts';
+import { ARRAY_OF, planGather, product, type BatchLayout } from './layout.ts';
+import { checkOut, fillBatch, planScatter, resultOf, scatterReference } from './reference.ts';
+import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions, Tensor, TensorData } from './types.ts';
+
+function prepare(tensors: readonly Tensor[], options: GatherOptions): { layout: BatchLayout; out: TensorData } {
+  const layout = planGather(tensors, options);
+  const n = layout.rows * product(layout.row);
+  const out = options.out ?? new ARRAY_OF[layout.dtype](n);
+  checkOut(out, layout, n);
+  return { layout, out };
+}
+
+/**
+ * Stacks request tensors into one batch along a new first axis, padding `padDims` to the batch maximum
+ * (or bucket). Synchronous: for large batches off the event loop use gatherAsync.
+ */
+export function gather(tensors: readonly Tensor[], options: GatherOptions = {}): GatherResult {
+  const { layout, out } = prepare(tensors, options);
+  if (nativeAvailable()) {
+    try {
+      loadNative().gather(tensors as RawTensor[], out, layout.row, layout.rows, layout.padBits);
+    } catch (err) {
+      throw fromNativeError(err);
+    }
+  } else {
+    fillBatch(tensors, layout, out);
+  }
+  return resultOf(layout, out, tensors.length);
+}
+
+/** gather on the libuv thread pool; the input and output arrays must not change until it settles. */
+export async function gatherAsync(tensors: readonly Tensor[], options: GatherOptions = {}): Promise<GatherResult> {
+  const { layout, out } = prepare(tensors, options);
+  if (nativeAvailable()) {
+    try {
+      await loadNative().gatherAsync(tensors as RawTensor[], out, layout.row, layout.rows, layout.padBits);
+    } catch (err) {
+      throw fromNativeError(err);
+    }
+  } else {
+    fillBatch(tensors, layout, out);
+  }
+  return resultOf(layout, out, tensors.length);
+}
+
+/**
+ * Splits a batch output into per-request tensors cropped to their true lengths. A request whose crop
+ * touches only the first row dimension is a view into the batch (no copy) unless `copy` is set.
+ */
+export function scatter(batch: Tensor, lengths: ScatterLengths, options: ScatterOptions = {}): Tensor[] {
+  if (!nativeAvailable()) return scatterReference(batch, lengths, options);
+  const items = planScatter(batch, lengths, options);
+  const row = batch.shape.slice(1);
+  const rowElems = product(row);
+  const copies: { index: number; crop: number[]; out: TensorData }[] = [];
+  const result = items.map(({ index, crop, view }) => {
+    if (view && !options.copy) {
+      const base = index * rowElems;
+      return { dtype: batch.dtype, shape: crop, data: (batch.data as Float32Array).subarray(base, base + product(crop)) } as Tensor;
+    }
+    const out = new ARRAY_OF[batch.dtype](product(crop));
+    copies.push({ index, crop, out });
+    return { dtype: batch.dtype, shape: crop, data: out } as Tensor;
+  });
+  if (copies.length > 0) {
+    try {
+      loadNative().scatterCrop(batch.data, row, ARRAY_OF[batch.dtype].BYTES_PER_ELEMENT, copies);
+    } catch (err) {
+      throw fromNativeError(err);
+    }
+  }
+  return result;
+}
