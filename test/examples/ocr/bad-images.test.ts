@@ -14,7 +14,7 @@ import { renderText } from '../../fixtures/ocr/render.ts';
 
 t.teardown(closeOcrInProcess);
 
-const solid = (width: number, height: number, channels: 1 | 3 | 4 = 3) =>
+const solid = (width: number, height: number, channels: 3 | 4 = 3) =>
   sharp({ create: { width, height, channels, background: { r: 200, g: 100, b: 50, alpha: 0.5 } } });
 
 t.test('empty body: 400 with a message that says what to send', async (t) => {
