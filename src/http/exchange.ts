@@ -119,7 +119,9 @@ export class Exchange {
     await new Promise<void>((resolve) => {
       this.#wake = resolve;
       this.res.onWritable(() => {
-        resolve();
+        // Resume outside this callback: uWS drops a handler registered while its own handler is running, and
+        // the producer would register the next one in a microtask that runs before this returns.
+        setImmediate(resolve);
         return true;
       });
     });
