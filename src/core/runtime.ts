@@ -7,7 +7,7 @@ import { toErrorRecord } from '../errors/index.ts';
 import { assertSerializable, encodeStandalone } from './codec.ts';
 import type { CallOptions } from './connection.ts';
 import { ActorRecord } from './actor-record.ts';
-import { ActorLimitError, ActorNameTakenError, ActorNotFoundError, RuntimeClosedError } from './errors.ts';
+import { ActorDiedError, ActorLimitError, ActorNameTakenError, ActorNotFoundError, RuntimeClosedError } from './errors.ts';
 import { addressOf, makeHandle, registerConnector, unregisterConnector, type ActorHandle, type Connector } from './handle.ts';
 import { requireLocation } from './locate.ts';
 import type { ActorAddress, ConnectControl } from './protocol.ts';
@@ -62,6 +62,7 @@ export class Runtime implements Connector {
   #actors = new Map<number, ActorRecord>();
   #names = new Map<string, ActorRecord>();
   #nextActorId = 1;
+  #tombstones = new Map<number, Error>();
   #closed = false;
   #tasks: TaskPool | undefined;
   /** Extra workerData every actor thread receives (set by the object store's integration). */
@@ -114,7 +115,12 @@ export class Runtime implements Connector {
     );
     this.#actors.set(actorId, record);
     this.#names.set(name, record);
-    await record.ready;
+    try {
+      await record.ready;
+    } catch (err) {
+      this.#forget(record, err as Error);
+      throw err;
+    }
     return makeHandle<InstanceType<C>>(record.address());
   }
 
@@ -176,14 +182,14 @@ export class Runtime implements Connector {
   // ---- Connector: calls from the main thread ----
   call(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
     const record = this.#actors.get(address.actorId);
-    if (!record) return Promise.reject(this.#closed ? new RuntimeClosedError() : new ActorNotFoundError(address.name));
+    if (!record) return Promise.reject(this.#missing(address));
     return record.call(method, args, options);
   }
 
   stream(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): AsyncIterableIterator<unknown> {
     const record = this.#actors.get(address.actorId);
     if (!record) {
-      const err = this.#closed ? new RuntimeClosedError() : new ActorNotFoundError(address.name);
+      const err = this.#missing(address);
       return { [Symbol.asyncIterator]() { return this; }, next: () => Promise.reject(err), return: async () => ({ done: true, value: undefined }) };
     }
     return record.stream(method, args, options);
@@ -234,9 +240,25 @@ export class Runtime implements Connector {
   #died(record: ActorRecord, error: Error, final: boolean): void {
     const message = { t: 'peer-died' as const, actorId: record.spec.actorId, incarnation: record.incarnation, error: toErrorRecord(error) };
     for (const other of this.#actors.values()) if (other !== record) other.notify(message);
-    if (final) {
-      this.#actors.delete(record.spec.actorId);
-      if (this.#names.get(record.spec.name) === record) this.#names.delete(record.spec.name);
+    if (final) this.#forget(record, error);
+  }
+
+  /** Drops a dead actor, keeping why it died so that later calls through old handles fail with that reason. */
+  #forget(record: ActorRecord, error: Error): void {
+    if (!this.#actors.has(record.spec.actorId)) return;
+    this.#actors.delete(record.spec.actorId);
+    if (this.#names.get(record.spec.name) === record) this.#names.delete(record.spec.name);
+    this.#tombstones.set(record.spec.actorId, error);
+    if (this.#tombstones.size > 10_000) this.#tombstones.delete(this.#tombstones.keys().next().value!);
+  }
+
+  #missing(address: ActorAddress): Error {
+    if (this.#closed) return new RuntimeClosedError();
+    const died = this.#tombstones.get(address.actorId);
+    if (died) {
+      const details = (died as ActorDiedError).details;
+      return new ActorDiedError(`${address.className} ${address.name}`, String(details?.reason ?? died.message), { cause: died.cause, delivered: false });
     }
+    return new ActorNotFoundError(address.name);
   }
 }
