@@ -45,7 +45,7 @@ const echo = await runtime.spawn(Echo, [1]);
 
 for (const { label, bytes, iterations, refIterations } of sizes) {
   const length = bytes / 4;
-  let heap = new Float32Array(length).fill(1);
+  let heap: Float32Array<ArrayBufferLike> = new Float32Array(length).fill(1);
   await measure('runtime', label, 'copy (default)', iterations, async () => {
     const back = await echo.echo(heap);
     check(back.length === length && back[0] === heap[0]! + 1, 'copy echo');
@@ -89,7 +89,7 @@ async function ask(msg: unknown, transferList?: ArrayBuffer[]): Promise<any> {
 }
 for (const { label, bytes, iterations, refIterations } of sizes) {
   const length = bytes / 4;
-  let heap = new Float32Array(length).fill(1);
+  let heap: Float32Array<ArrayBufferLike> = new Float32Array(length).fill(1);
   await measure('raw', label, 'structured clone', iterations, async () => {
     const back = await ask({ kind: 'clone', data: heap });
     check(back.length === length && back[0] === heap[0]! + 1, 'clone echo');

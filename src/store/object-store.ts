@@ -116,6 +116,13 @@ interface GcHold {
   readonly holder: number;
 }
 
+// Views carry their ref under a module-private symbol: far cheaper than a WeakMap entry per get().
+const kView = Symbol('troupe.store.view');
+
+function viewInfo(view: object): ViewInfo | undefined {
+  return (view as { [kView]?: ViewInfo })[kView];
+}
+
 function claimOf(ref: ObjectRef): RefClaim {
   return { id: ref.id, gen: ref.gen, offset: ref.offset, length: ref.length, dtypeCode: dtypeInfo(ref.dtype).code };
 }
@@ -138,7 +145,6 @@ export class ObjectStore {
   readonly #data: SharedArrayBuffer;
   readonly #ctrl: Int32Array;
   readonly #putTimeoutMs: number;
-  readonly #views = new WeakMap<object, ViewInfo>();
   readonly #registry: FinalizationRegistry<GcHold>;
   #closed = false;
 
@@ -308,7 +314,7 @@ export class ObjectStore {
 
   /** The ref behind a view this thread got from get/take/allocate, or undefined. */
   refOf(view: object): ObjectRef | undefined {
-    return this.#views.get(view)?.ref;
+    return viewInfo(view)?.ref;
   }
 
   /** Adds a hold for `holder` (default: this thread). Call it before sending a ref to another thread. */
@@ -325,7 +331,7 @@ export class ObjectStore {
   release(refOrView: ObjectRef | ArrayBufferView, holder: number = this.holder): void {
     this.#open();
     if (ArrayBuffer.isView(refOrView)) {
-      const info = this.#views.get(refOrView);
+      const info = viewInfo(refOrView);
       if (!info) throw new InvalidObjectRefError('this view did not come from this store in this thread (get, take or allocate): release its ref instead', {});
       if (info.owned) {
         info.owned = false;
@@ -434,7 +440,7 @@ export class ObjectStore {
 
   #track(view: TypedArray, ref: ObjectRef, owned: boolean): void {
     const token = {};
-    this.#views.set(view, { ref, owned, token });
+    (view as { [kView]?: ViewInfo })[kView] = { ref, owned, token };
     if (owned) this.#registry.register(view, { claim: claimOf(ref), holder: this.holder }, token);
   }
 
@@ -452,8 +458,8 @@ export class ObjectStore {
   #reuse(data: ArrayBufferView | ArrayBuffer, options: PutOptions, shape?: readonly number[]): ObjectRef | undefined {
     this.#open();
     if (!ArrayBuffer.isView(data)) return undefined;
-    const info = this.#views.get(data);
-    if (!info) return undefined;
+    const info = viewInfo(data);
+    if (!info || info.ref.store !== this.id) return undefined;
     this.retain(info.ref, options.holder ?? this.holder);
     if (shape && (shape.length !== info.ref.shape.length || shape.some((d, i) => d !== info.ref.shape[i]))) {
       return makeRef(info.ref.store, info.ref.id, info.ref.gen, info.ref.offset, info.ref.length, info.ref.dtype, shape);
