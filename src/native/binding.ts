@@ -73,12 +73,10 @@ export interface NativeBinding {
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Where the binary is looked for: $TROUPE_NATIVE_PATH, then build/Release (what `npm run build:native` writes). */
+/** Where the binary is looked for: $TROUPE_NATIVE_PATH alone when set, else build/Release (what `npm run build:native` writes). */
 export function nativeCandidates(): string[] {
-  const list: string[] = [];
-  if (process.env.TROUPE_NATIVE_PATH) list.push(resolve(process.env.TROUPE_NATIVE_PATH));
-  list.push(join(root, 'build', 'Release', 'troupe_native.node'));
-  return list;
+  if (process.env.TROUPE_NATIVE_PATH) return [resolve(process.env.TROUPE_NATIVE_PATH)];
+  return [join(root, 'build', 'Release', 'troupe_native.node')];
 }
 
 let cached: NativeBinding | undefined;
