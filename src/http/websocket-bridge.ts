@@ -204,12 +204,13 @@ export class WebSocketBridge {
     const ws = conn.ws;
     if (conn.closed || !ws) return false;
     const [data, isBinary] = encodeFrame(value);
+    // uWS: 1 sent, 0 buffered (backpressure building), 2 dropped (past maxBackpressure).
     const result = ws.send(data, isBinary);
     if (result === 2) {
       ws.end(1008, 'client too slow: send buffer full');
       return false;
     }
-    if (result === 0 && ws.getBufferedAmount() < this.#limits.maxBackpressure / 2) return true;
+    if (ws.getBufferedAmount() < this.#limits.maxBackpressure / 2) return true;
     // Backpressure: wait for the client to read before producing more.
     const drained = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.#limits.drainTimeoutMs);
