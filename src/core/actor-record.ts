@@ -6,6 +6,7 @@ import { fromErrorRecord } from '../errors/index.ts';
 import type { Frame } from './codec.ts';
 import { Connection, type CallOptions } from './connection.ts';
 import { ActorDiedError } from './errors.ts';
+import { snapshot } from './topics.ts';
 import type { ActorAddress, ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
 
 export type ActorState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'dead';
@@ -175,6 +176,7 @@ export class ActorRecord {
       maxConcurrency: this.spec.maxConcurrency,
       callPort: port2,
       store: this.spec.store,
+      topics: snapshot(),
     };
     const worker = new Worker(bootUrl, {
       workerData: { ...data, entry: entryUrl },

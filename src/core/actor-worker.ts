@@ -7,6 +7,7 @@ import { registerConnector } from './handle.ts';
 import { loadExport } from './load-export.ts';
 import { setThreadContext } from './thread-context.ts';
 import { WorkerConnector } from './worker-connector.ts';
+import { deliver } from './topics.ts';
 import type { ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
 
 const data = workerData as ActorWorkerData;
@@ -16,6 +17,8 @@ const post = (message: WorkerToMain) => port.postMessage(message);
 const connector = new WorkerConnector(message => post(message));
 registerConnector(data.runtimeId, connector);
 setThreadContext({ runtimeId: data.runtimeId, actorLabel: data.label, lookup: name => connector.lookup(name) });
+
+for (const [topic, value] of data.topics) deliver(topic, value);
 
 let server: CallServer | undefined;
 
@@ -29,6 +32,9 @@ port.on('message', (message: MainToWorker) => {
       return;
     case 'peer-died':
       connector.onPeerDied(message);
+      return;
+    case 'publish':
+      deliver(message.topic, message.value);
       return;
     case 'stop':
       void (server?.stop() ?? Promise.resolve()).then(() => post({ t: 'stopped' }));

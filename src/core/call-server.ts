@@ -8,10 +8,62 @@ import { runInCallContext, type CallContext } from './call-context.ts';
 import { ActorDiedError, UnknownMethodError } from './errors.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
 
-interface Running {
-  abort: AbortController;
+/** One call being served: what cancellation and stream credit reach. */
+class Running implements CallContext {
+  #abort: AbortController | undefined;
+  #reason: unknown;
+  cancelled = false;
   credit?: { n: number; wake?: () => void };
+
+  constructor(readonly method: string, readonly actor: string) {}
+
+  // Most calls never look at their signal: the AbortController is made on first use.
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.cancelled) this.#abort.abort(this.#reason);
+    }
+    return this.#abort.signal;
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.#reason = reason;
+    this.#abort?.abort(reason);
+  }
 }
+
+/** The calls waiting for a concurrency slot, first in first out; O(1) at both ends. */
+class WaitQueue {
+  #items: Array<(() => void) | undefined> = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(wake: () => void): void {
+    this.#items.push(wake);
+  }
+
+  shift(): (() => void) | undefined {
+    if (this.#head === this.#items.length) return undefined;
+    const wake = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return wake;
+  }
+}
+
+const isThenable = (value: any): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function';
 
 export function methodNames(instance: object): string[] {
   const names = new Set<string>();
@@ -32,7 +84,7 @@ export class CallServer {
   #maxConcurrency: number;
   #methods: string[];
   #active = 0;
-  #waiting: Array<() => void> = [];
+  #waiting = new WaitQueue();
   #running = new Map<FramedPort<FromActor, ToActor>, Map<number, Running>>();
   #stopping = false;
   #drained: (() => void) | undefined;
@@ -65,7 +117,7 @@ export class CallServer {
     port.on('close', () => {
       const calls = this.#running.get(framed);
       this.#running.delete(framed);
-      for (const r of calls?.values() ?? []) r.abort.abort(new Error('caller went away'));
+      for (const r of calls?.values() ?? []) r.cancel(new Error('caller went away'));
     });
     // Links never keep the worker alive by themselves; the main thread decides its lifetime.
     framed.unref();
@@ -83,10 +135,10 @@ export class CallServer {
     if (!calls) return;
     switch (m.t) {
       case 'call':
-        void this.#run(port, calls, m);
+        this.#call(port, calls, m);
         return;
       case 'cancel':
-        calls.get(m.id)?.abort.abort(new Error('cancelled by caller'));
+        calls.get(m.id)?.cancel(new Error('cancelled by caller'));
         return;
       case 'credit': {
         const credit = calls.get(m.id)?.credit;
@@ -101,7 +153,7 @@ export class CallServer {
     }
   }
 
-  async #run(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, m: CallMessage): Promise<void> {
+  #call(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, m: CallMessage): void {
     if (this.#stopping) {
       port.send({ t: 'err', id: m.id, e: new ActorDiedError(this.#label, 'it is stopping and takes no new calls', { delivered: false }) });
       return;
@@ -111,39 +163,87 @@ export class CallServer {
       port.send({ t: 'err', id: m.id, e: new UnknownMethodError(this.#label, m.m, this.#methods) });
       return;
     }
-    const running: Running = { abort: new AbortController() };
-    if (m.s) running.credit = { n: STREAM_WINDOW };
-    calls.set(m.id, running);
-    if (this.#active >= this.#maxConcurrency) await new Promise<void>(r => this.#waiting.push(r));
+    const running = new Running(m.m, this.#label);
+    if (m.s || this.#active >= this.#maxConcurrency || this.#waiting.length > 0) {
+      void this.#runLater(port, calls, m, fn, running);
+      return;
+    }
+    // Fast path: a free slot and a plain call. A method that returns a value (not a promise) is
+    // answered in this same turn, without a promise or a microtask on the actor's side.
     this.#active++;
+    let result: unknown;
     try {
-      if (running.abort.signal.aborted) return;
-      const context = { signal: running.abort.signal, method: m.m, actor: this.#label };
-      const result = runInCallContext(context, () => fn.apply(this.#instance, m.a));
-      if (m.s) await this.#stream(port, m.id, running, result, context);
-      else {
-        const value = await result;
-        if (!running.abort.signal.aborted) port.send({ t: 'ok', id: m.id, v: value });
-      }
+      result = runInCallContext(running, () => fn.apply(this.#instance, m.a));
     } catch (err) {
-      if (!running.abort.signal.aborted) port.send({ t: 'err', id: m.id, e: this.#tag(err) });
+      port.send({ t: 'err', id: m.id, e: this.#tag(err) });
+      this.#release();
+      return;
+    }
+    if (!isThenable(result)) {
+      port.send({ t: 'ok', id: m.id, v: result });
+      this.#release();
+      return;
+    }
+    calls.set(m.id, running);
+    void this.#settle(port, calls, m.id, running, result);
+  }
+
+  async #settle(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, id: number, running: Running, result: PromiseLike<unknown>): Promise<void> {
+    try {
+      const value = await result;
+      if (!running.cancelled) port.send({ t: 'ok', id, v: value });
+    } catch (err) {
+      if (!running.cancelled) port.send({ t: 'err', id, e: this.#tag(err) });
     } finally {
-      calls.delete(m.id);
-      this.#active--;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else if (this.#stopping && this.#active === 0) this.#drained?.();
+      calls.delete(id);
+      this.#release();
     }
   }
 
-  async #stream(port: FramedPort<FromActor, ToActor>, id: number, running: Running, result: any, context: CallContext): Promise<void> {
-    const method = context.method;
+  /** Streams, and calls that wait for a concurrency slot. */
+  async #runLater(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, m: CallMessage, fn: Function, running: Running): Promise<void> {
+    if (m.s) running.credit = { n: STREAM_WINDOW };
+    calls.set(m.id, running);
+    if (this.#active < this.#maxConcurrency && this.#waiting.length === 0) this.#active++;
+    else await new Promise<void>(r => this.#waiting.push(r)); // #release hands this call its slot
+    try {
+      if (running.cancelled) return;
+      const result = runInCallContext(running, () => fn.apply(this.#instance, m.a));
+      if (m.s) await this.#stream(port, m.id, running, result);
+      else {
+        const value = await result;
+        if (!running.cancelled) port.send({ t: 'ok', id: m.id, v: value });
+      }
+    } catch (err) {
+      if (!running.cancelled) port.send({ t: 'err', id: m.id, e: this.#tag(err) });
+    } finally {
+      calls.delete(m.id);
+      this.#release();
+    }
+  }
+
+  /**
+   * Frees a concurrency slot. The next waiting call takes it over directly (the count stays), so that
+   * a call arriving before the woken one runs cannot slip past the limit; else a stop() may complete.
+   */
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) {
+      next();
+      return;
+    }
+    this.#active--;
+    if (this.#stopping && this.#active === 0) this.#drained?.();
+  }
+
+  async #stream(port: FramedPort<FromActor, ToActor>, id: number, running: Running, result: any): Promise<void> {
+    const method = running.method;
     const iterable = result && typeof result[Symbol.asyncIterator] === 'function' ? result[Symbol.asyncIterator]()
       : result && typeof result[Symbol.iterator] === 'function' && typeof result !== 'string' ? result[Symbol.iterator]()
       : undefined;
     if (!iterable) throw new TypeError(`${this.#label}.${method} was called as a stream but did not return an async generator or iterable`);
     const credit = running.credit!;
-    const signal = running.abort.signal;
+    const signal = running.signal;
     const onAbort = () => {
       credit.wake?.();
       void Promise.resolve(iterable.return?.()).catch(() => {});
@@ -154,7 +254,7 @@ export class CallServer {
         while (credit.n <= 0 && !signal.aborted) await new Promise<void>(r => (credit.wake = r));
         if (signal.aborted) return;
         // A generator's body runs inside next(): give it the call's context there too.
-        const step = await runInCallContext(context, () => iterable.next());
+        const step = await runInCallContext(running, () => iterable.next());
         if (signal.aborted) return;
         if (step.done) break;
         credit.n--;

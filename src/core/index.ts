@@ -11,3 +11,4 @@ export type { CallOptions } from './connection.ts';
 export type { ActorAddress } from './protocol.ts';
 export * from './errors.ts';
 export { getActor } from './get-actor.ts';
+export { subscribe, latestValue } from './topics.ts';

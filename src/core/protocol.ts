@@ -26,7 +26,8 @@ export interface AcceptControl { t: 'accept'; port: MessagePort }
 export interface ConnectedControl { t: 'connected'; req: number; port?: MessagePort; error?: ErrorRecord; actor?: ActorAddress }
 export interface PeerDiedControl { t: 'peer-died'; actorId: number; incarnation: number; error: ErrorRecord }
 export interface StopControl { t: 'stop' }
-export type MainToWorker = AcceptControl | ConnectedControl | PeerDiedControl | StopControl;
+export interface PublishControl { t: 'publish'; topic: string; value: unknown }
+export type MainToWorker = AcceptControl | ConnectedControl | PeerDiedControl | StopControl | PublishControl;
 
 // ---- control traffic: worker → main ----
 export interface ReadyControl { t: 'ready'; methods: string[]; streams: string[] }
@@ -60,4 +61,6 @@ export interface ActorWorkerData {
   maxConcurrency: number;
   callPort: MessagePort;
   store?: unknown;
+  /** Retained topic values at spawn time. */
+  topics: Array<[string, unknown]>;
 }

@@ -13,6 +13,7 @@ import { requireLocation } from './locate.ts';
 import type { ActorAddress, ConnectControl } from './protocol.ts';
 import { TaskPool, type RemoteFunction } from './task-pool.ts';
 import { setThreadContext } from './thread-context.ts';
+import { deliver } from './topics.ts';
 
 export interface RuntimeOptions {
   /** Most actors alive at once (default 256). */
@@ -63,6 +64,7 @@ export class Runtime implements Connector {
   #names = new Map<string, ActorRecord>();
   #nextActorId = 1;
   #tombstones = new Map<number, Error>();
+  #deathListeners = new Set<(info: { actorId: number; name: string; error: Error }) => void>();
   #closed = false;
   #tasks: TaskPool | undefined;
   /** Extra workerData every actor thread receives (set by the object store's integration). */
@@ -174,6 +176,16 @@ export class Runtime implements Connector {
     setThreadContext(next ? { runtimeId: next.id, lookup: async name => next.lookupName(name) } : undefined);
   }
 
+  /**
+   * Publishes a retained value to every thread of this runtime: subscribers (see subscribe()) in the main
+   * thread and in every actor, present and future, receive it. `undefined` clears the topic.
+   */
+  publish(topic: string, value: unknown): void {
+    this.#assertOpen();
+    deliver(topic, value);
+    for (const record of this.#actors.values()) record.notify({ t: 'publish', topic, value });
+  }
+
   /** @internal Lets lower layers (the object store) add data every worker thread receives. */
   setSharedWorkerData(data: unknown): void {
     this.#shared = data;
@@ -237,7 +249,16 @@ export class Runtime implements Connector {
     }
   }
 
+  /** Calls `listener` when an actor is gone for good (died with no restart left, killed, or stopped). */
+  onActorDied(listener: (info: { actorId: number; name: string; error: Error }) => void): () => void {
+    this.#deathListeners.add(listener);
+    return () => this.#deathListeners.delete(listener);
+  }
+
   #died(record: ActorRecord, error: Error, final: boolean): void {
+    if (final && this.#actors.has(record.spec.actorId)) {
+      for (const listener of this.#deathListeners) listener({ actorId: record.spec.actorId, name: record.spec.name, error });
+    }
     const message = { t: 'peer-died' as const, actorId: record.spec.actorId, incarnation: record.incarnation, error: toErrorRecord(error) };
     for (const other of this.#actors.values()) if (other !== record) other.notify(message);
     if (final) this.#forget(record, error);

@@ -1,0 +1,1 @@
+export { serve, type StartOptions, type ServeRunOptions } from './serve.ts';

@@ -1,0 +1,117 @@
+// The `serve` object users call: one runtime, the serve controller on it, and the HTTP proxy in front.
+// It lives above both the serve core and the proxy so that neither imports the other.
+import { Runtime, type RuntimeOptions } from '../core/index.ts';
+import { ServeController, routerFor, Application, type DeploymentHandle, type RunOptions, type ServeStatus } from '../serve/index.ts';
+import { HttpProxy, type HttpProxyOptions, type MountedApp } from '../http/index.ts';
+
+export interface StartOptions {
+  /** HTTP proxy options (default 127.0.0.1:8000), or false for no HTTP. */
+  http?: HttpProxyOptions | false;
+  runtime?: RuntimeOptions;
+}
+
+export interface ServeRunOptions extends RunOptions {}
+
+class Serve {
+  #runtime: Runtime | undefined;
+  #controller: ServeController | undefined;
+  #proxy: HttpProxy | undefined;
+  #address: { host: string; port: number } | undefined;
+  #starting: Promise<void> | undefined;
+
+  /** Starts the runtime and (unless http is false) the HTTP proxy. serve.run() calls it with defaults. */
+  start(options: StartOptions = {}): Promise<void> {
+    this.#starting ??= this.#start(options).catch(err => {
+      this.#starting = undefined;
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  async #start(options: StartOptions): Promise<void> {
+    const runtime = new Runtime(options.runtime);
+    const controller = new ServeController(runtime);
+    if (options.http !== false) {
+      const proxy = new HttpProxy({ host: '127.0.0.1', port: 8000, ...(options.http ?? {}) });
+      try {
+        this.#address = await proxy.listen();
+      } catch (err) {
+        await runtime.shutdown();
+        throw err;
+      }
+      this.#proxy = proxy;
+    }
+    this.#runtime = runtime;
+    this.#controller = controller;
+  }
+
+  /** Deploys an application; resolves with a handle to its ingress deployment once every replica is ready. */
+  async run<T>(app: Application<T>, options: ServeRunOptions = {}): Promise<DeploymentHandle<T>> {
+    await this.start();
+    const controller = this.#controller!;
+    const name = options.name ?? 'default';
+    this.#proxy?.unmount(name);
+    const handle = await controller.run(app, options);
+    const mounted = controller.applications().find(a => a.name === name);
+    if (this.#proxy && mounted) this.#proxy.mount(this.#mountable(mounted));
+    return handle;
+  }
+
+  /** Where the HTTP proxy listens (after start). */
+  get address(): { host: string; port: number } | undefined {
+    return this.#address;
+  }
+
+  get runtime(): Runtime | undefined {
+    return this.#runtime;
+  }
+
+  status(): ServeStatus {
+    return this.#controller?.status() ?? { applications: {} };
+  }
+
+  getHandle<T = any>(appName: string, deploymentName?: string): DeploymentHandle<T> {
+    if (!this.#controller) throw new Error('serve has not been started: call serve.run(app) first');
+    return this.#controller.getHandle<T>(appName, deploymentName);
+  }
+
+  async delete(name: string): Promise<void> {
+    this.#proxy?.unmount(name);
+    await this.#controller?.delete(name);
+  }
+
+  /** Stops the HTTP proxy (answering requests in flight), every application, and the runtime. */
+  async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+    const starting = this.#starting;
+    if (!starting) return;
+    await starting.catch(() => {});
+    const { timeoutMs = 10_000 } = options;
+    await this.#proxy?.close({ timeoutMs });
+    await this.#controller?.shutdown();
+    await this.#runtime?.shutdown();
+    this.#proxy = undefined;
+    this.#controller = undefined;
+    this.#runtime = undefined;
+    this.#address = undefined;
+    this.#starting = undefined;
+  }
+
+  #mountable(app: ReturnType<ServeController['applications']>[number]): MountedApp {
+    const controller = this.#controller!;
+    const router = routerFor(controller.runtime.id, app.ingressId);
+    return {
+      name: app.name,
+      routePrefix: app.routePrefix,
+      deploymentName: app.ingressId,
+      ingressClass: app.ingressClass,
+      isReady: () => controller.status().applications[app.name]?.status === 'RUNNING',
+      target: {
+        call: (method, args, opts) => router.call(method, args, opts.signal),
+        stream: (method, args, opts) => router.stream(method, args, opts.signal),
+      },
+    };
+  }
+}
+
+/** The process-wide serve instance (Ray's `serve` module). */
+export const serve = new Serve();

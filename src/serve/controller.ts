@@ -1,0 +1,289 @@
+// The serve controller (main thread): turns an application graph into running deployments, keeps each
+// deployment's replica set at its target (replacing replicas that die), publishes replica sets to every
+// router, reports status, and tears applications down.
+import { Runtime, addressOf, type ActorAddress, type ActorHandle } from '../core/index.ts';
+import { Application } from './deployment.ts';
+import { ApplicationNotFoundError, DeploymentFailedError, NotADeploymentError } from './errors.ts';
+import { makeDeploymentHandle, type DeploymentHandle } from './handle.ts';
+import type { ResolvedOptions } from './options.ts';
+import { replicaTopic, type ReplicaSet } from './router.ts';
+
+export type ReplicaState = 'STARTING' | 'RUNNING' | 'STOPPING';
+export type DeploymentStatus = 'UPDATING' | 'HEALTHY' | 'UNHEALTHY' | 'DELETING';
+export type ApplicationStatus = 'DEPLOYING' | 'RUNNING' | 'DEPLOY_FAILED' | 'DELETING';
+
+interface ReplicaRecord {
+  name: string;
+  state: ReplicaState;
+  handle?: ActorHandle<any>;
+  address?: ActorAddress;
+  startedAt: number;
+}
+
+interface DeploymentRecord {
+  id: string;
+  name: string;
+  node: Application;
+  options: ResolvedOptions;
+  args: unknown[];
+  status: DeploymentStatus;
+  message: string;
+  replicas: ReplicaRecord[];
+  nextReplica: number;
+  failures: number;
+}
+
+interface ApplicationRecord {
+  name: string;
+  routePrefix: string;
+  status: ApplicationStatus;
+  message: string;
+  ingress: DeploymentRecord;
+  deployments: Map<string, DeploymentRecord>;
+}
+
+export interface RunOptions {
+  /** Application name (default 'default'); running an app under a taken name replaces that app. */
+  name?: string;
+  /** HTTP route prefix of the app's ingress (default '/'). */
+  routePrefix?: string;
+}
+
+export interface ServeStatus {
+  applications: Record<string, {
+    status: ApplicationStatus;
+    message: string;
+    routePrefix: string;
+    ingress: string;
+    deployments: Record<string, {
+      status: DeploymentStatus;
+      message: string;
+      targetReplicas: number;
+      replicas: Array<{ name: string; state: ReplicaState }>;
+    }>;
+  }>;
+}
+
+/** How many times a replica is started before its deployment is marked failed. */
+const START_ATTEMPTS = 3;
+
+export class ServeController {
+  readonly runtime: Runtime;
+  #apps = new Map<string, ApplicationRecord>();
+  #byActor = new Map<string, { deployment: DeploymentRecord; replica: ReplicaRecord }>();
+  #stopDeath: () => void;
+  #closed = false;
+
+  constructor(runtime: Runtime) {
+    this.runtime = runtime;
+    this.#stopDeath = runtime.onActorDied(info => this.#replicaDied(info.name, info.error));
+  }
+
+  /** Deploys an application; resolves with a handle to its ingress once every replica is ready. */
+  async run<T>(app: Application<T>, options: RunOptions = {}): Promise<DeploymentHandle<T>> {
+    if (!(app instanceof Application)) {
+      throw new NotADeploymentError(typeof app === 'function' ? `class ${(app as Function).name} (not bound: call .bind())` : String(app));
+    }
+    const name = options.name ?? 'default';
+    const routePrefix = normalizePrefix(options.routePrefix ?? '/');
+    if (this.#apps.has(name)) await this.delete(name);
+    const deployments = new Map<string, DeploymentRecord>();
+    const ingress = this.#plan(name, app, deployments, new Map());
+    const record: ApplicationRecord = { name, routePrefix, status: 'DEPLOYING', message: '', ingress, deployments };
+    this.#apps.set(name, record);
+    try {
+      await Promise.all([...deployments.values()].map(d => this.#scaleUp(d)));
+      record.status = 'RUNNING';
+    } catch (err) {
+      record.status = 'DEPLOY_FAILED';
+      record.message = (err as Error).message;
+      await this.#teardown(record);
+      throw err;
+    }
+    return makeDeploymentHandle<T>({ runtimeId: this.runtime.id, deploymentId: ingress.id });
+  }
+
+  /** A handle to a deployment of a running application. */
+  getHandle<T = any>(appName: string, deploymentName?: string): DeploymentHandle<T> {
+    const app = this.#apps.get(appName);
+    if (!app) throw new ApplicationNotFoundError(appName);
+    const d = deploymentName ? app.deployments.get(deploymentName) : app.ingress;
+    if (!d) throw new ApplicationNotFoundError(`${appName}/${deploymentName}`);
+    return makeDeploymentHandle<T>({ runtimeId: this.runtime.id, deploymentId: d.id });
+  }
+
+  status(): ServeStatus {
+    const applications: ServeStatus['applications'] = {};
+    for (const app of this.#apps.values()) {
+      const deployments: ServeStatus['applications'][string]['deployments'] = {};
+      for (const d of app.deployments.values()) {
+        deployments[d.name] = {
+          status: d.status,
+          message: d.message,
+          targetReplicas: d.options.numReplicas,
+          replicas: d.replicas.map(r => ({ name: r.name, state: r.state })),
+        };
+      }
+      applications[app.name] = { status: app.status, message: app.message, routePrefix: app.routePrefix, ingress: app.ingress.name, deployments };
+    }
+    return { applications };
+  }
+
+  /** Applications with their ingress deployment ids and route prefixes (for the HTTP proxy). */
+  applications(): Array<{ name: string; routePrefix: string; ingressId: string; ingressClass: Function; status: ApplicationStatus }> {
+    return [...this.#apps.values()].map(a => ({
+      name: a.name,
+      routePrefix: a.routePrefix,
+      ingressId: a.ingress.id,
+      ingressClass: a.ingress.node.def.cls,
+      status: a.status,
+    }));
+  }
+
+  async delete(name: string): Promise<void> {
+    const app = this.#apps.get(name);
+    if (!app) throw new ApplicationNotFoundError(name);
+    app.status = 'DELETING';
+    await this.#teardown(app);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#apps.values()].map(a => this.#teardown(a)));
+    this.#stopDeath();
+  }
+
+  // Walks the graph: every Application node becomes one deployment; nodes among the arguments become handles.
+  #plan(appName: string, node: Application, out: Map<string, DeploymentRecord>, seen: Map<Application, DeploymentRecord>): DeploymentRecord {
+    const existing = seen.get(node);
+    if (existing) return existing;
+    const options = node.resolved();
+    let name = options.name;
+    for (let i = 1; out.has(name); i++) name = `${options.name}_${i}`;
+    const record: DeploymentRecord = {
+      id: `${appName}/${name}`,
+      name,
+      node,
+      options,
+      args: [],
+      status: 'UPDATING',
+      message: '',
+      replicas: [],
+      nextReplica: 0,
+      failures: 0,
+    };
+    seen.set(node, record);
+    out.set(name, record);
+    record.args = node.args.map(arg => this.#resolveArg(appName, arg, out, seen));
+    return record;
+  }
+
+  #resolveArg(appName: string, arg: unknown, out: Map<string, DeploymentRecord>, seen: Map<Application, DeploymentRecord>): unknown {
+    if (arg instanceof Application) {
+      const dep = this.#plan(appName, arg, out, seen);
+      return makeDeploymentHandle({ runtimeId: this.runtime.id, deploymentId: dep.id });
+    }
+    if (Array.isArray(arg)) return arg.map(a => this.#resolveArg(appName, a, out, seen));
+    if (arg && typeof arg === 'object' && Object.getPrototypeOf(arg) === Object.prototype) {
+      return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, this.#resolveArg(appName, v, out, seen)]));
+    }
+    return arg;
+  }
+
+  async #scaleUp(d: DeploymentRecord): Promise<void> {
+    const missing = d.options.numReplicas - d.replicas.filter(r => r.state !== 'STOPPING').length;
+    await Promise.all(Array.from({ length: missing }, () => this.#startReplica(d)));
+    if (d.status === 'UPDATING') d.status = 'HEALTHY';
+  }
+
+  async #startReplica(d: DeploymentRecord): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const replica: ReplicaRecord = { name: `${d.id}#${d.nextReplica++}`, state: 'STARTING', startedAt: Date.now() };
+      d.replicas.push(replica);
+      try {
+        const handle = await this.runtime.spawn(d.node.def.cls as any, d.args as any, {
+          name: replica.name,
+          maxConcurrency: d.options.maxOngoingRequests,
+          module: d.node.def.location.module || undefined,
+          resourceLimits: d.options.actorOptions.memory ? { maxOldGenerationSizeMb: d.options.actorOptions.memory } : undefined,
+        });
+        replica.handle = handle;
+        const address = addressOf(handle);
+        // userConfig reaches the replica before it takes traffic.
+        if (d.options.userConfig !== undefined && address.methods.includes('reconfigure')) await (handle as any).reconfigure(d.options.userConfig);
+        if (d.status === 'DELETING') {
+          await this.runtime.kill(handle);
+          return;
+        }
+        replica.address = address;
+        replica.state = 'RUNNING';
+        this.#byActor.set(replica.name, { deployment: d, replica });
+        this.#publish(d);
+        return;
+      } catch (err) {
+        d.replicas = d.replicas.filter(r => r !== replica);
+        if (replica.handle) await this.runtime.kill(replica.handle).catch(() => {});
+        if (attempt >= START_ATTEMPTS || d.status === 'DELETING') {
+          d.status = 'UNHEALTHY';
+          d.message = `replica failed to start ${attempt} times: ${(err as Error).message}`;
+          throw new DeploymentFailedError(d.id, attempt, err);
+        }
+      }
+    }
+  }
+
+  #publish(d: DeploymentRecord): void {
+    if (this.runtime.closed) return;
+    const set: ReplicaSet = {
+      replicas: d.replicas.filter(r => r.state === 'RUNNING' && r.address).map(r => r.address!),
+      maxOngoingRequests: d.options.maxOngoingRequests,
+      maxQueuedRequests: d.options.maxQueuedRequests,
+      gone: d.status === 'DELETING' ? true : undefined,
+    };
+    this.runtime.publish(replicaTopic(this.runtime.id, d.id), set);
+  }
+
+  #replicaDied(actorName: string, error: Error): void {
+    const entry = this.#byActor.get(actorName);
+    if (!entry) return;
+    this.#byActor.delete(actorName);
+    const { deployment: d, replica } = entry;
+    d.replicas = d.replicas.filter(r => r !== replica);
+    if (d.status === 'DELETING' || this.#closed) return;
+    d.message = `replica ${replica.name} died (${error.message}); starting a replacement`;
+    this.#publish(d);
+    d.status = 'UPDATING';
+    this.#scaleUp(d).then(
+      () => {
+        d.status = 'HEALTHY';
+      },
+      err => {
+        d.status = 'UNHEALTHY';
+        d.message = (err as Error).message;
+      },
+    );
+  }
+
+  async #teardown(app: ApplicationRecord): Promise<void> {
+    for (const d of app.deployments.values()) {
+      d.status = 'DELETING';
+      this.#publish(d);
+    }
+    const kills: Promise<void>[] = [];
+    for (const d of app.deployments.values()) {
+      for (const r of d.replicas) {
+        r.state = 'STOPPING';
+        this.#byActor.delete(r.name);
+        if (r.handle) kills.push(this.runtime.stop(r.handle, { timeoutMs: 10_000 }).catch(() => {}));
+      }
+    }
+    await Promise.all(kills);
+    this.#apps.delete(app.name);
+  }
+}
+
+function normalizePrefix(prefix: string): string {
+  if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new TypeError(`routePrefix must start with "/", got ${String(prefix)}`);
+  return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+}

@@ -1,0 +1,66 @@
+import { TroupeError, registerError } from '../errors/index.ts';
+
+export class BackPressureError extends TroupeError {
+  constructor(deployment: string, queued: number, limit: number) {
+    super(
+      'TROUPE_ERR_BACKPRESSURE',
+      `deployment ${deployment} is overloaded: ${queued} calls already wait (maxQueuedRequests ${limit}). Retry later, add replicas, or raise maxQueuedRequests.`,
+      { details: { deployment, queued, limit } },
+    );
+  }
+}
+registerError('BackPressureError', BackPressureError);
+
+export class ReplicaDiedError extends TroupeError {
+  constructor(deployment: string, replica: string, cause: unknown) {
+    super(
+      'TROUPE_ERR_REPLICA_DIED',
+      `replica ${replica} of deployment ${deployment} died while running this call; it was not retried because it may have had effects. Retry if the call is safe to repeat.`,
+      { cause, details: { deployment, replica } },
+    );
+  }
+}
+registerError('ReplicaDiedError', ReplicaDiedError);
+
+export class DeploymentOptionError extends TroupeError {
+  constructor(deployment: string, option: string, problem: string) {
+    super('TROUPE_ERR_DEPLOYMENT_OPTION', `deployment ${deployment}: option ${option} ${problem}.`, { details: { deployment, option } });
+  }
+}
+registerError('DeploymentOptionError', DeploymentOptionError);
+
+export class NotADeploymentError extends TroupeError {
+  constructor(what: string) {
+    super('TROUPE_ERR_NOT_A_DEPLOYMENT', `${what} is not a deployment. Decorate the class with @deployment() and pass Cls.bind(...) (an application), not the class itself.`, {
+      details: { what },
+    });
+  }
+}
+registerError('NotADeploymentError', NotADeploymentError);
+
+export class DeploymentFailedError extends TroupeError {
+  constructor(deployment: string, attempts: number, cause: unknown) {
+    super(
+      'TROUPE_ERR_DEPLOYMENT_FAILED',
+      `deployment ${deployment} failed to start a replica after ${attempts} attempts: ${(cause as Error)?.message ?? String(cause)}. Fix the constructor or init() and run the application again.`,
+      { cause, details: { deployment, attempts } },
+    );
+  }
+}
+registerError('DeploymentFailedError', DeploymentFailedError);
+
+export class DeploymentGoneError extends TroupeError {
+  constructor(deployment: string) {
+    super('TROUPE_ERR_NO_REPLICA', `deployment ${deployment} has been deleted or shut down, so no replica can take this call. Run the application again.`, {
+      details: { deployment },
+    });
+  }
+}
+registerError('DeploymentGoneError', DeploymentGoneError);
+
+export class ApplicationNotFoundError extends TroupeError {
+  constructor(name: string) {
+    super('TROUPE_ERR_APP_NOT_FOUND', `no application is named "${name}". serve.status() lists the running ones.`, { details: { name } });
+  }
+}
+registerError('ApplicationNotFoundError', ApplicationNotFoundError);

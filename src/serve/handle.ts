@@ -1,0 +1,146 @@
+// DeploymentHandle<T>: typed, awaitable calls to a deployment through this thread's router.
+// A call returns a DeploymentResponse: await it, cancel it, or pass it un-awaited to another handle call.
+import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializable } from '../core/index.ts';
+import { routerFor } from './router.ts';
+
+type AnyFn = (...args: any[]) => any;
+type MethodKeys<T> = {
+  [K in keyof T]: T[K] extends AnyFn ? (K extends 'init' | 'constructor' | 'reconfigure' | 'checkHealth' ? never : K) : never;
+}[keyof T];
+
+/** An argument may be the value itself or an un-awaited response that will produce it. */
+type Chainable<A extends readonly unknown[]> = { [K in keyof A]: A[K] | DeploymentResponse<A[K]> };
+
+export type DeploymentMethod<F> = F extends (...args: infer A) => infer R
+  ? R extends AsyncGenerator<infer Y, any, any> | AsyncIterable<infer Y>
+    ? (...args: Chainable<A>) => AsyncIterableIterator<Y>
+    : (...args: Chainable<A>) => DeploymentResponse<Awaited<R>>
+  : never;
+
+export type DeploymentHandle<T> = { readonly [K in MethodKeys<T>]: DeploymentMethod<T[K]> } & { readonly [handleBrand]: DeploymentAddress };
+declare const handleBrand: unique symbol;
+
+export interface DeploymentAddress {
+  runtimeId: string;
+  deploymentId: string;
+}
+
+/** The result of a handle call: a promise you can also cancel (the cancellation reaches the replica). */
+export class DeploymentResponse<T> implements PromiseLike<T> {
+  #promise: Promise<T>;
+  #controller: AbortController;
+
+  constructor(run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) {
+    this.#controller = new AbortController();
+    if (signal) {
+      if (signal.aborted) this.#controller.abort(signal.reason);
+      else signal.addEventListener('abort', () => this.#controller.abort(signal.reason), { once: true });
+    }
+    this.#promise = run(this.#controller.signal);
+    this.#promise.catch(() => {}); // rejections surface where the response is awaited
+  }
+
+  then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+
+  catch<B = never>(onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<T | B> {
+    return this.#promise.catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#promise.finally(onFinally);
+  }
+
+  cancel(reason?: unknown): void {
+    this.#controller.abort(reason ?? new Error('cancelled'));
+  }
+}
+
+const addressKey = Symbol('troupe.deploymentAddress');
+class DeploymentHandleTarget {
+  readonly [addressKey]: DeploymentAddress;
+  constructor(address: DeploymentAddress) {
+    this[addressKey] = address;
+  }
+}
+markExtensionClass(DeploymentHandleTarget);
+markExtensionClass(DeploymentResponse);
+
+const ignored = new Set<string>(['then', 'catch', 'finally', 'toJSON']);
+
+/** The same handle, with every call cancelled when `signal` aborts. */
+export function withSignal<T>(handle: DeploymentHandle<T>, signal: AbortSignal): DeploymentHandle<T> {
+  return makeDeploymentHandle<T>(deploymentAddressOf(handle), signal);
+}
+
+export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: AbortSignal): DeploymentHandle<T> {
+  const router = routerFor(address.runtimeId, address.deploymentId);
+  const methods = new Map<string, Function>();
+  return new Proxy(new DeploymentHandleTarget(address), {
+    get(_t, key) {
+      if (key === addressKey) return address;
+      if (key === 'constructor') return DeploymentHandleTarget;
+      if (typeof key === 'symbol' || ignored.has(key)) return undefined;
+      let fn = methods.get(key);
+      if (!fn) {
+        fn = (...args: unknown[]) => callDeployment(address, key, args, signal);
+        methods.set(key, fn);
+      }
+      return fn;
+    },
+    set: () => false,
+  }) as unknown as DeploymentHandle<T>;
+
+  function callDeployment(addr: DeploymentAddress, method: string, args: unknown[], signal?: AbortSignal): any {
+    const known = router.methods;
+    const label = addr.deploymentId;
+    if (known && !known.includes(method)) {
+      const err = new UnknownMethodError(`deployment ${label}`, method, known);
+      return new DeploymentResponse(() => Promise.reject(err));
+    }
+    if (router.streams.includes(method)) {
+      const controller = new AbortController();
+      if (signal) signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      const inner = (async function* () {
+        const resolved = await resolveArgs(args, label, method);
+        yield* router.stream(method, resolved, controller.signal);
+      })();
+      return {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        next: () => inner.next(),
+        return: async () => {
+          controller.abort(new Error('the consumer stopped reading'));
+          return inner.return(undefined);
+        },
+      };
+    }
+    return new DeploymentResponse(async s => router.call(method, await resolveArgs(args, label, method), s), signal);
+  }
+}
+
+/** Awaits responses passed as arguments (Ray's chaining) and checks that the rest can cross threads. */
+async function resolveArgs(args: unknown[], deployment: string, method: string): Promise<unknown[]> {
+  const resolved = args.some(a => a instanceof DeploymentResponse) ? await Promise.all(args) : args;
+  resolved.forEach((a, i) => assertSerializable(a, `argument ${i + 1} of ${deployment}.${method}`));
+  return resolved;
+}
+
+export function isDeploymentHandle(value: unknown): boolean {
+  return value instanceof DeploymentHandleTarget;
+}
+
+export function deploymentAddressOf(handle: object): DeploymentAddress {
+  const address = (handle as any)[addressKey];
+  if (!address) throw new TypeError('expected a deployment handle');
+  return address;
+}
+
+registerExtension({
+  Class: DeploymentHandleTarget,
+  type: 0x14,
+  write: (h: DeploymentHandleTarget) => (h as any)[addressKey],
+  read: (address: DeploymentAddress) => makeDeploymentHandle(address),
+});
