@@ -20,6 +20,7 @@ import {
   type ExecutionProviderSpec,
   type ResolvedProvider,
 } from './providers.ts';
+import { ortInputData } from './shared-input.ts';
 import { concatTensors, splitTensor, stackTensors } from './stack.ts';
 import { allocateData, elementCount, isTensorLike, type TensorData, type TensorLike } from './tensor.ts';
 import { validateInputs } from './validate.ts';
@@ -81,6 +82,8 @@ export interface ModelInfo {
   fallbackReason?: string;
   intraOpThreads: number;
   interOpThreads: number;
+  /** Inputs over shared memory that had to be copied (the native addon could not alias them). */
+  inputsCopied: number;
   loadMs: number;
   warmupMs: number;
 }
@@ -174,6 +177,7 @@ export class OnnxModel {
       ...(fallbackReason === undefined ? {} : { fallbackReason }),
       intraOpThreads,
       interOpThreads: 1,
+      inputsCopied: 0,
       loadMs: 0,
       warmupMs: 0,
     };
@@ -231,7 +235,13 @@ export class OnnxModel {
     for (const [key, value] of Object.entries(inputs)) {
       // ORT wraps the typed array in place: no copy of object-store memory.
       const t = plain[key];
-      feeds[key] = value instanceof ort.Tensor ? value : new ort.Tensor(t.dtype, t.data as any, t.shape as number[]);
+      if (value instanceof ort.Tensor) {
+        feeds[key] = value;
+        continue;
+      }
+      const input = ortInputData(t.data);
+      this.#info.inputsCopied += input.via === 'copy' ? 1 : 0;
+      feeds[key] = new ort.Tensor(t.dtype, input.data as any, t.shape as number[]);
     }
     let results: InferenceSession.OnnxValueMapType;
     try {
