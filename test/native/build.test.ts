@@ -27,7 +27,7 @@ t.test('the node-gyp build of the same sources loads and exposes the same API', 
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const r = spawnSync(process.execPath, [join(root, 'native/scripts/build.mjs'), '--gyp', '--out', out], { encoding: 'utf8' });
   if (r.status !== 0 && /node-gyp not found|gyp ERR! stack Error: Could not find any Python/.test(r.stdout + r.stderr)) {
-    t.skip(`node-gyp cannot run here: ${(r.stdout + r.stderr).slice(-300)}`);
+    t.plan(0, `node-gyp cannot run here: ${(r.stdout + r.stderr).slice(-300)}`);
     return;
   }
   if (r.status !== 0) t.comment(`${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`);
