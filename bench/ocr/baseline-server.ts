@@ -47,7 +47,7 @@ export async function startBaselineServer(options: BaselineServerOptions = {}): 
     try {
       send(res, 200, await pipeline.run(body));
     } catch (err: any) {
-      const status = typeof err?.details?.httpStatus === 'number' ? err.details.httpStatus : 500;
+      const status = typeof err?.details?.status === 'number' ? err.details.status : 500;
       send(res, status, { error: err?.code ?? 'internal', message: String(err?.message ?? err) });
     }
   }

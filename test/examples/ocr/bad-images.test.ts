@@ -21,7 +21,7 @@ t.test('empty body: 400 with a message that says what to send', async (t) => {
   const err = await decodeImage(new Uint8Array(0)).catch((e) => e);
   t.ok(err instanceof ImageEmptyError);
   t.equal(err.code, 'TROUPE_ERR_IMAGE_EMPTY');
-  t.equal(err.details.httpStatus, 400);
+  t.equal(err.details.status, 400);
   t.match(err.message, /body is empty; send the image bytes/);
 });
 
@@ -29,7 +29,7 @@ t.test('bytes that are not an image: 400', async (t) => {
   for (const body of [Buffer.from('{"image": "not really"}'), Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])]) {
     const err = await decodeImage(body).catch((e) => e);
     t.ok(err instanceof ImageFormatError);
-    t.equal(err.details.httpStatus, 400);
+    t.equal(err.details.status, 400);
     t.match(err.message, /not an image in a supported format/);
   }
 });
@@ -44,7 +44,7 @@ t.test('truncated PNG and JPEG: 400 naming the problem', async (t) => {
   ] as const) {
     const err = await decodeImage(bytes).catch((e) => e);
     t.ok(err instanceof ImageTruncatedError, `${what}: ImageTruncatedError`);
-    t.equal(err.details.httpStatus, 400);
+    t.equal(err.details.status, 400);
     t.match(err.message, /truncated or corrupt/);
   }
 });
@@ -54,7 +54,7 @@ t.test('over the pixel or byte limit: 413, refused from the header', async (t) =
   const err = await decodeImage(big, { maxPixels: 4_000_000 }).catch((e) => e);
   t.ok(err instanceof ImageTooLargeError);
   t.equal(err.code, 'TROUPE_ERR_IMAGE_TOO_LARGE');
-  t.equal(err.details.httpStatus, 413);
+  t.equal(err.details.status, 413);
   t.match(err.message, /3000x2000 = 6000000 pixels; the limit is 4000000 pixels/);
   const bytesErr = await decodeImage(big, { maxBytes: 100 }).catch((e) => e);
   t.ok(bytesErr instanceof ImageTooLargeError);
@@ -62,7 +62,7 @@ t.test('over the pixel or byte limit: 413, refused from the header', async (t) =
   // The status survives the trip across threads.
   const rebuilt = fromErrorRecord(structuredClone(toErrorRecord(err)));
   t.ok(rebuilt instanceof ImageTooLargeError);
-  t.equal((rebuilt as ImageTooLargeError).details.httpStatus, 413);
+  t.equal((rebuilt as ImageTooLargeError).details.status, 413);
 });
 
 t.test('grey, alpha and palette images decode to RGB', async (t) => {
@@ -87,4 +87,9 @@ t.test('the pipeline keeps serving after bad images', async (t) => {
   const good = await renderText(['still', 'working'], { dpi: 150 });
   const results = await runOcrInProcess(good);
   t.same(results.map((r) => r.text), ['still', 'working']);
+});
+
+t.test('every image error carries its status under details.status and details.httpStatus', async (t) => {
+  const errors = [new ImageEmptyError(), new ImageFormatError('x'), new ImageTruncatedError('x'), new ImageTooLargeError('x')];
+  t.same(errors.map((e) => [e.details.status, e.details.httpStatus]), [[400, 400], [400, 400], [400, 400], [413, 413]]);
 });
