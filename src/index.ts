@@ -27,6 +27,9 @@ export {
 export {
   deployment,
   bind,
+  batch,
+  configureBatch,
+  batchStats,
   Application,
   DeploymentResponse,
   withSignal,
@@ -38,6 +41,9 @@ export {
   DeploymentGoneError,
   ApplicationNotFoundError,
   type DeploymentHandle,
+  type Batch,
+  type Unbatched,
+  type BatchOptions,
   type DeploymentOptions,
   type ActorOptions,
   type ServeStatus,
@@ -61,3 +67,5 @@ export {
   type UploadedFile,
 } from './http/index.ts';
 export { serve, type StartOptions } from './admin/index.ts';
+export { OnnxModel, ModelLoadError, ModelInputError, ModelRunError, ExecutionProviderError, ModelDisposedError } from './models/index.ts';
+export { registerError } from './errors/index.ts';

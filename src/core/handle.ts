@@ -10,7 +10,9 @@ type MethodKeys<T> = { [K in keyof T]: T[K] extends AnyFn ? (K extends 'init' | 
 
 /** Calls an actor method: the result is always a promise of the method's awaited return value. */
 export type RemoteMethod<F> = F extends (...args: infer A) => infer R
-  ? R extends AsyncGenerator<infer Y, any, any> | AsyncIterable<infer Y>
+  ? 0 extends 1 & R
+    ? (...args: A) => Promise<any>
+    : R extends AsyncGenerator<infer Y, any, any> | AsyncIterable<infer Y>
     ? (...args: A) => AsyncIterableIterator<Y>
     : (...args: A) => Promise<Awaited<R>>
   : never;

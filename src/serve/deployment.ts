@@ -79,6 +79,14 @@ export function bind<C extends Ctor>(cls: C, ...args: BindArgs<ConstructorParame
 /** Constructor parameters where a handle is expected accept a bound application instead. */
 export type BindArgs<P extends readonly unknown[]> = { [K in keyof P]: P[K] | Application<any> };
 
+// Ray's spelling, Cls.bind(...args), typed: on a class, bind() builds an application node (a class that is
+// not a deployment throws NotADeploymentError when the node is built).
+declare global {
+  interface NewableFunction {
+    bind<C extends abstract new (...args: any) => any>(this: C, ...args: BindArgs<ConstructorParameters<C>>): Application<InstanceType<C>>;
+  }
+}
+
 export function isApplication(value: unknown): value is Application {
   return value instanceof Application;
 }

@@ -12,7 +12,9 @@ type MethodKeys<T> = {
 type Chainable<A extends readonly unknown[]> = { [K in keyof A]: A[K] | DeploymentResponse<A[K]> };
 
 export type DeploymentMethod<F> = F extends (...args: infer A) => infer R
-  ? R extends AsyncGenerator<infer Y, any, any> | AsyncIterable<infer Y>
+  ? 0 extends 1 & R
+    ? (...args: Chainable<A>) => DeploymentResponse<any>
+    : R extends AsyncGenerator<infer Y, any, any> | AsyncIterable<infer Y>
     ? (...args: Chainable<A>) => AsyncIterableIterator<Y>
     : (...args: Chainable<A>) => DeploymentResponse<Awaited<R>>
   : never;

@@ -6,3 +6,5 @@ export { routerFor, replicaTopic, type ReplicaSet } from './router.ts';
 export { chooseReplica } from './router-policy.ts';
 export { resolveOptions, type DeploymentOptions, type ActorOptions, type ResolvedOptions } from './options.ts';
 export * from './errors.ts';
+export { batch, configureBatch, batchStats, batchedMethods, type Batch, type Unbatched, type BatchOptions, type BatchStats } from './batch.ts';
+export * from './batch-errors.ts';

@@ -57,7 +57,7 @@ t.test('cancel() reaches the replica', async t => {
   const h = await serve.run(Slow.bind().options({ maxQueuedRequests: 10 }), { name: 'cancel' });
   const response = h.waitForCancel();
   setTimeout(() => response.cancel(), 50);
-  await t.rejects(response, CancelledError);
+  await t.rejects(Promise.resolve(response), CancelledError);
   let cancels = 0;
   for (let i = 0; i < 50 && cancels === 0; i++) {
     cancels = await h.cancels();
