@@ -38,6 +38,9 @@ export class Exchange {
   /** Close the connection after the response (body left unread, or shutting down). */
   closeAfter = false;
   controller: AbortController | undefined;
+  /** performance.now() past which onDeadline fires (checked by the engine's coarse clock); 0: none. */
+  deadline = 0;
+  onDeadline: (() => void) | undefined;
   #wake: (() => void) | undefined;
   #onDone: (ex: Exchange) => void;
 

@@ -39,6 +39,8 @@ export class ProxyEngine {
   #port = -1;
   #draining = false;
   #idle: (() => void) | undefined;
+  // One coarse clock for every request deadline: a timer per request costs more than the request itself.
+  #clock: NodeJS.Timeout | undefined;
   readonly #idPrefix = randomBytes(4).toString('hex');
   #idCounter = 0;
 
@@ -62,6 +64,8 @@ export class ProxyEngine {
       parseQuery: (qs) => formFields(new URLSearchParams(qs)),
       nextId: () => this.#nextId(),
     });
+    this.#clock = setInterval(() => this.#tick(), Math.max(10, Math.min(100, this.opts.requestTimeoutMs / 4)));
+    this.#clock.unref();
     this.#app = uWS.App();
     this.#app.ws('/*', this.#ws.behavior());
     this.#app.any('/*', (res, req) => this.#handle(res, req));
@@ -133,8 +137,25 @@ export class ProxyEngine {
       if (!ex.answered) this.#fail(ex, new ShuttingDownError());
       else ex.breakStream();
     }
+    clearInterval(this.#clock);
     // close() exists in this uWS build but is missing from its typings.
     (this.#app as TemplatedApp & { close(): void }).close();
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    for (const ex of this.#inflight) {
+      if (ex.deadline !== 0 && now >= ex.deadline) {
+        ex.deadline = 0;
+        ex.onDeadline?.();
+      }
+    }
+  }
+
+  /** Arms (ms > 0) or clears the request's deadline. */
+  #deadline(ex: Exchange, ms: number, fire?: () => void): void {
+    ex.deadline = ms > 0 ? performance.now() + ms : 0;
+    ex.onDeadline = fire;
   }
 
   #nextId(): string {
@@ -215,11 +236,11 @@ export class ProxyEngine {
       const settle = (err: unknown, value?: Uint8Array) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        this.#deadline(ex, 0);
         if (err) reject(err);
         else resolve(value!);
       };
-      const timer = setTimeout(() => settle(new RequestTimeoutError(this.opts.requestTimeoutMs, 'body')), this.opts.requestTimeoutMs);
+      this.#deadline(ex, this.opts.requestTimeoutMs, () => settle(new RequestTimeoutError(this.opts.requestTimeoutMs, 'body')));
       ex.controller = new AbortController();
       ex.controller.signal.addEventListener('abort', () => settle(ex.controller!.signal.reason), { once: true });
       ex.res.onData((chunk, isLast) => {
@@ -251,25 +272,25 @@ export class ProxyEngine {
     const controller = new AbortController();
     ex.controller = controller;
     const timeoutMs = route.timeoutMs ?? this.opts.requestTimeoutMs;
-    const timer = setTimeout(() => {
+    this.#deadline(ex, timeoutMs, () => {
       const err = new RequestTimeoutError(timeoutMs, 'call');
       controller.abort(err);
       this.#fail(ex, err);
-    }, timeoutMs);
+    });
     const opts: CallOptions = { signal: controller.signal, requestId: ex.requestId, onReplica: (id) => { ex.replica = id; } };
     const target = app.mounted.target;
     try {
       if (route.streaming) {
-        await this.#stream(ex, target.stream(route.methodName, args, opts), headers, () => clearTimeout(timer));
+        await this.#stream(ex, target.stream(route.methodName, args, opts), headers, () => this.#deadline(ex, 0));
       } else {
         const value = await target.call(route.methodName, args, opts);
-        clearTimeout(timer);
+        this.#deadline(ex, 0);
         if (ex.aborted || ex.answered) return;
         const out = encodeResult(value);
         ex.send(out.status, out.contentType, out.body, out.headers);
       }
     } catch (err) {
-      clearTimeout(timer);
+      this.#deadline(ex, 0);
       this.#fail(ex, err);
     }
   }
