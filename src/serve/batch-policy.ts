@@ -136,8 +136,9 @@ export function decideFlush(q: QueueSnapshot, limits: { maxBatchSize: number; ba
 /** Measured run time of batches of one size. */
 export interface CurvePoint {
   size: number;
-  /** Exponentially weighted mean run time of the batch method, ms. */
-  meanMs: number;
+  /** Median run time of the batch method over its recent runs at this size, ms (robust to a noisy neighbour). */
+  ms: number;
+  /** Runs measured at this size (all of them, not only the recent ones the median is taken over). */
   samples: number;
 }
 
@@ -148,7 +149,7 @@ export interface AutoSizeInput {
   targetLatencyMs: number;
   batchWaitTimeoutMs: number;
   maxAutoBatchSize: number;
-  /** Samples a size needs before its mean is trusted (default 3). */
+  /** Runs a size needs before its run time is trusted (default 5). */
   minSamples?: number;
   /** Relative throughput drop that counts as "larger is worse" (default 0.05). */
   tolerance?: number;
@@ -175,13 +176,13 @@ export function nextProbeSize(size: number, max: number): number {
  * (linear in size from the measured points) to fit the target, that next size is probed instead.
  */
 export function planAutoBatchSize(input: AutoSizeInput): AutoSizeDecision {
-  const minSamples = input.minSamples ?? 3;
+  const minSamples = input.minSamples ?? 5;
   const tolerance = input.tolerance ?? 0.05;
   const budget = input.targetLatencyMs - input.batchWaitTimeoutMs;
-  const trusted = input.curve.filter(p => p.samples >= minSamples && p.meanMs > 0).sort((a, b) => a.size - b.size);
+  const trusted = input.curve.filter(p => p.samples >= minSamples && p.ms > 0).sort((a, b) => a.size - b.size);
   if (trusted.length === 0) return { size: input.current, mode: 'measuring' };
-  const rate = (p: CurvePoint) => (p.size * 1000) / p.meanMs;
-  const feasible = trusted.filter(p => p.meanMs <= budget);
+  const rate = (p: CurvePoint) => (p.size * 1000) / p.ms;
+  const feasible = trusted.filter(p => p.ms <= budget);
   if (feasible.length === 0) {
     // Even the smallest measured size misses the target: go smaller, down to 1.
     const smallest = trusted[0]!;
@@ -191,7 +192,7 @@ export function planAutoBatchSize(input: AutoSizeInput): AutoSizeDecision {
   for (const p of feasible) if (rate(p) > rate(best)) best = p;
   const largest = trusted[trusted.length - 1]!;
   const next = nextProbeSize(largest.size, input.maxAutoBatchSize);
-  const climbing = largest.meanMs <= budget && rate(largest) >= rate(best) * (1 - tolerance);
+  const climbing = largest.ms <= budget && rate(largest) >= rate(best) * (1 - tolerance);
   if (climbing && next > largest.size && predictMs(trusted, next) <= budget) {
     return { size: next, mode: 'probe' };
   }
@@ -201,8 +202,8 @@ export function planAutoBatchSize(input: AutoSizeInput): AutoSizeDecision {
 /** Run time of `size` by a line through the two largest measured sizes (proportional with one point). */
 export function predictMs(points: readonly CurvePoint[], size: number): number {
   const b = points[points.length - 1]!;
-  if (points.length < 2) return (b.meanMs * size) / b.size;
+  if (points.length < 2) return (b.ms * size) / b.size;
   const a = points[points.length - 2]!;
-  const slope = Math.max(0, (b.meanMs - a.meanMs) / (b.size - a.size));
-  return b.meanMs + slope * (size - b.size);
+  const slope = Math.max(0, (b.ms - a.ms) / (b.size - a.size));
+  return b.ms + slope * (size - b.size);
 }

@@ -45,7 +45,7 @@ export interface BatchStats {
   items: number;
   /** How many batches of each size ran. */
   sizes: Record<number, number>;
-  /** Mean run time of the method by batch size (exponentially weighted). */
+  /** Run time of the method by batch size (median of the recent runs). */
   curve: CurvePoint[];
   /** 'auto' only: whether the size is still being probed or settled on the best measured one. */
   autoMode?: 'measuring' | 'probe' | 'best';
@@ -68,7 +68,8 @@ interface Pending {
 
 const META = Symbol('troupe.batch');
 const queues = new WeakMap<object, Map<string, BatchQueue>>();
-const EWMA = 0.2;
+// Run times kept per batch size for the median the 'auto' planner reads.
+const RECENT = 15;
 
 // Batches run in no caller's async context: callContext() inside a batch method is undefined rather than
 // the context of whichever call happened to fill the batch.
@@ -89,6 +90,7 @@ class BatchQueue {
   #items = 0;
   #sizes = new Map<number, number>();
   #curve = new Map<number, CurvePoint>();
+  #recent = new Map<number, number[]>();
 
   constructor(instance: object, meta: BatchMeta) {
     this.#instance = instance;
@@ -239,13 +241,14 @@ class BatchQueue {
     this.#sizes.set(size, (this.#sizes.get(size) ?? 0) + 1);
     // A failed batch's time says nothing about the model's speed.
     if (failed) return;
-    const p = this.#curve.get(size);
-    if (p) {
-      p.meanMs += EWMA * (ms - p.meanMs);
-      p.samples++;
-    } else {
-      this.#curve.set(size, { size, meanMs: ms, samples: 1 });
-    }
+    let recent = this.#recent.get(size);
+    if (!recent) this.#recent.set(size, (recent = []));
+    recent.push(ms);
+    if (recent.length > RECENT) recent.shift();
+    const p = this.#curve.get(size) ?? { size, ms, samples: 0 };
+    p.samples++;
+    p.ms = median(recent);
+    this.#curve.set(size, p);
     if (this.#config.maxBatchSize === 'auto') this.#replan();
   }
 
@@ -261,6 +264,12 @@ class BatchQueue {
     this.#autoSize = d.size;
     this.#autoMode = d.mode;
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function resultLength(out: unknown): number | undefined {

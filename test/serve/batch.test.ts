@@ -239,7 +239,7 @@ t.test('a waiting batch flushes when its oldest call has waited the timeout', as
 // ---- auto batch size ----
 
 function curveOf(ms: (size: number) => number, sizes: number[]): CurvePoint[] {
-  return sizes.map(size => ({ size, meanMs: ms(size), samples: 5 }));
+  return sizes.map(size => ({ size, ms: ms(size), samples: 5 }));
 }
 const autoBase = { targetLatencyMs: 50, batchWaitTimeoutMs: 5, maxAutoBatchSize: 64 };
 
@@ -264,9 +264,9 @@ t.test('auto size: settles on the throughput peak when larger batches get slower
   const d = planAutoBatchSize({ ...autoBase, curve: curveOf(ms, [1, 2, 4, 8, 16]), current: 16 });
   t.same([d.size, d.mode], [8, 'best']);
   t.ok(Math.abs(d.itemsPerSec! - (8 * 1000) / 12) < 1e-9);
-  const tooSlow = planAutoBatchSize({ ...autoBase, curve: [{ size: 4, meanMs: 80, samples: 4 }], current: 4 });
+  const tooSlow = planAutoBatchSize({ ...autoBase, curve: [{ size: 4, ms: 80, samples: 5 }], current: 4 });
   t.same([tooSlow.size, tooSlow.mode], [2, 'probe'], 'a size over the target backs off');
-  const unsure = planAutoBatchSize({ ...autoBase, curve: [{ size: 1, meanMs: 2, samples: 1 }], current: 1 });
+  const unsure = planAutoBatchSize({ ...autoBase, curve: [{ size: 1, ms: 2, samples: 1 }], current: 1 });
   t.equal(unsure.mode, 'measuring', 'one sample is not trusted');
 });
 
@@ -282,7 +282,7 @@ t.test('auto size through the mechanism: grows under load, stays within the cap'
   const m = new Model() as unknown as Unbatched<Model>;
   for (let round = 0; round < 12; round++) await Promise.all(Array.from({ length: 64 }, (_, i) => m.run(i)));
   const s = batchStats(m as unknown as Model, 'run');
-  t.equal(s.effectiveMaxBatchSize, 32, `auto reached the cap: ${JSON.stringify(s.curve.map(p => [p.size, Math.round(p.meanMs)]))}`);
+  t.equal(s.effectiveMaxBatchSize, 32, `auto reached the cap: ${JSON.stringify(s.curve.map(p => [p.size, Math.round(p.ms)]))}`);
   t.ok(Math.max(...Object.keys(s.sizes).map(Number)) <= 32);
   configureBatch(m as unknown as Model, 'run', { maxBatchSize: 6 });
   t.equal(batchStats(m as unknown as Model, 'run').effectiveMaxBatchSize, 6, 'a fixed size replaces auto');
