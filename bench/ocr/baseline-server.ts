@@ -40,8 +40,9 @@ export async function startBaselineServer(options: BaselineServerOptions = {}): 
     if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'POST the image bytes to /ocr' });
     const body = await readBody(req, maxBytes);
     if (body === undefined) {
-      send(res, 413, { error: 'TROUPE_ERR_IMAGE_TOO_LARGE', message: `the body is larger than ${maxBytes} bytes` });
-      req.destroy();
+      // Answer, then drop the connection rather than read the rest of an oversized body.
+      res.once('finish', () => req.destroy());
+      send(res, 413, { error: 'TROUPE_ERR_IMAGE_TOO_LARGE', message: `the body is larger than ${maxBytes} bytes` }, { connection: 'close' });
       return;
     }
     try {
@@ -89,10 +90,10 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | unde
   });
 }
 
-function send(res: ServerResponse, status: number, value: unknown): void {
+function send(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
