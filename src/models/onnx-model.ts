@@ -92,6 +92,8 @@ export class OnnxModel {
   readonly #session: InferenceSession;
   readonly #info: ModelInfo;
   #disposed = false;
+  // Runs handed to ORT and not yet settled: dispose() waits for them before freeing the session.
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   private constructor(session: InferenceSession, info: ModelInfo) {
     this.#session = session;
@@ -245,7 +247,13 @@ export class OnnxModel {
     }
     let results: InferenceSession.OnnxValueMapType;
     try {
-      results = fetches ? await this.#session.run(feeds, fetches) : await this.#session.run(feeds);
+      const pending = fetches ? this.#session.run(feeds, fetches) : this.#session.run(feeds);
+      this.#inFlight.add(pending);
+      try {
+        results = await pending;
+      } finally {
+        this.#inFlight.delete(pending);
+      }
     } catch (cause) {
       throw new ModelRunError(`model "${this.#info.name}": ONNX Runtime failed: ${firstLine(errorMessage(cause))}`, {
         cause,
@@ -319,10 +327,11 @@ export class OnnxModel {
     return perRequest;
   }
 
-  /** Frees the native session. Later runs fail with ModelDisposedError. Safe to call twice. */
+  /** Frees the native session once runs already started have finished. Later runs fail with ModelDisposedError. Safe to call twice. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    await Promise.allSettled([...this.#inFlight]);
     await this.#session.release();
   }
 

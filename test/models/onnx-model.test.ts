@@ -183,3 +183,12 @@ t.test('inputs over shared memory (object-store tensors) run and match plain one
   t.same(Array.from(b), Array.from(a));
   t.comment(`shared inputs copied: ${model.info.inputsCopied} (0 when the native addon aliases them)`);
 });
+
+t.test('dispose waits for runs already started', async (t) => {
+  const model = await OnnxModel.load(clsPath);
+  const running = [model.run({ x: crops(4) }), model.run({ x: crops(2) })];
+  await model.dispose();
+  const [a, b] = await Promise.all(running);
+  t.same(a['softmax_0.tmp_0'].shape, [4, 2]);
+  t.same(b['softmax_0.tmp_0'].shape, [2, 2]);
+});
