@@ -6,6 +6,7 @@ export {
   type RunOptions,
   type RunBatchOptions,
   type ModelInfo,
+  type ModelStats,
   type ModelInputs,
   type ModelOutputs,
   type TensorInput,

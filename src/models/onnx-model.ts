@@ -88,12 +88,23 @@ export interface ModelInfo {
   warmupMs: number;
 }
 
+export interface ModelStats {
+  /** ORT runs (a runBatch is one run). */
+  runs: number;
+  /** Requests served by runBatch calls. */
+  batchedRequests: number;
+  /** Time inside ORT, summed and at most, in ms. */
+  totalRunMs: number;
+  maxRunMs: number;
+}
+
 export class OnnxModel {
   readonly #session: InferenceSession;
   readonly #info: ModelInfo;
   #disposed = false;
   // Runs handed to ORT and not yet settled: dispose() waits for them before freeing the session.
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #stats: ModelStats = { runs: 0, batchedRequests: 0, totalRunMs: 0, maxRunMs: 0 };
 
   private constructor(session: InferenceSession, info: ModelInfo) {
     this.#session = session;
@@ -220,6 +231,10 @@ export class OnnxModel {
   get info(): Readonly<ModelInfo> {
     return this.#info;
   }
+  /** Counters since load (warm-up included): runs, requests batched, time inside ORT. */
+  get stats(): Readonly<ModelStats> {
+    return { ...this.#stats };
+  }
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -249,11 +264,16 @@ export class OnnxModel {
     try {
       const pending = fetches ? this.#session.run(feeds, fetches) : this.#session.run(feeds);
       this.#inFlight.add(pending);
+      const started = performance.now();
       try {
         results = await pending;
       } finally {
         this.#inFlight.delete(pending);
       }
+      const ms = performance.now() - started;
+      this.#stats.runs++;
+      this.#stats.totalRunMs += ms;
+      if (ms > this.#stats.maxRunMs) this.#stats.maxRunMs = ms;
     } catch (cause) {
       throw new ModelRunError(`model "${this.#info.name}": ONNX Runtime failed: ${firstLine(errorMessage(cause))}`, {
         cause,
@@ -309,6 +329,7 @@ export class OnnxModel {
       }
     }
     const outputs = await this.run(batched, options);
+    this.#stats.batchedRequests += requests.length;
     const total = counts.reduce((a, b) => a + b, 0);
     const perRequest: ModelOutputs[] = requests.map(() => ({}));
     for (const [key, t] of Object.entries(outputs)) {

@@ -134,8 +134,12 @@ t.test('runBatch gives each request what a run of its own gives', async (t) => {
   const model = await OnnxModel.load(clsPath, { name: 'angle' });
   t.teardown(() => model.dispose());
   const requests = [{ x: crops(2, 192, 0) }, { x: crops(1, 192, 1) }, { x: crops(3, 192, 2) }];
+  const before = model.stats;
   const batched = await model.runBatch(requests);
   t.equal(batched.length, 3);
+  t.equal(model.stats.runs, before.runs + 1, 'three requests, one ORT run');
+  t.equal(model.stats.batchedRequests, before.batchedRequests + 3);
+  t.ok(model.stats.totalRunMs > before.totalRunMs);
   for (let i = 0; i < requests.length; i++) {
     const alone = (await model.run(requests[i]))['softmax_0.tmp_0'];
     const mine = batched[i]['softmax_0.tmp_0'];
