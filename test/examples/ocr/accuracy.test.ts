@@ -55,6 +55,16 @@ t.test('boxes map back to where the text is in the original image', async (t) =>
   t.ok(br[0] > tl[0] + 40 && br[1] > tl[1] + 15, 'box spans the word');
 });
 
+t.test('strongly rotated lines are cropped upright through their rotated boxes', async (t) => {
+  for (const angle of [25, -30]) {
+    const results = await runOcrInProcess(await renderText(['rotated', 'words'], { dpi: 150, angle }));
+    t.same(results.map((r) => r.text), ['rotated', 'words'], `${angle}°`);
+    const [tl, tr] = results[0].box;
+    const slope = (Math.atan2(tl[1] - tr[1], tr[0] - tl[0]) * 180) / Math.PI;
+    t.ok(Math.abs(slope - angle) < 5, `box edge at ${slope.toFixed(1)}° follows the text at ${angle}°`);
+  }
+});
+
 t.test('upside-down and vertical text are turned before recognition', async (t) => {
   const flipped = await runOcrInProcess(await renderText(['upside', 'down'], { dpi: 150, angle: 180 }));
   t.same(flipped.map((r) => r.text).sort(), ['down', 'upside']);
