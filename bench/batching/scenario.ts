@@ -3,13 +3,15 @@
 //   solo        one ORT run per call (an actor without @batch)
 //   batch-N     a @batch method with maxBatchSize N (one ORT run per batch)
 //   auto        maxBatchSize 'auto' under --target ms; reports the size it chose
-// Items/s and latency p50/p99 of the calls, closed loop at --concurrency clients.
+// Items/s and latency p50/p99 of the calls, closed loop at --concurrency clients (and 1).
 //
-//   npm run bench -- batching [--duration=5] [--quick] [--concurrency=32] [--threads=1]
+// The targets run in interleaved rounds (--rounds slices of --duration each), so a noisy
+// neighbour on a shared machine slows all of them alike; ratios are within one run.
+//
+//   npm run bench -- batching [--duration=5] [--quick] [--rounds=5] [--concurrency=32] [--threads=1]
 //                             [--sizes=4,8,16,32] [--wait=5] [--target=100] [--only=solo,batch-16,auto]
 import { Runtime, type ActorHandle } from '../../src/core/index.ts';
-import { runClosedLoop, type BenchResult } from '../../src/cli/bench/index.ts';
-import type { BatchStats, Unbatched } from '../../src/serve/batch.ts';
+import type { BatchOptions, BatchStats, Unbatched } from '../../src/serve/batch.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { BatchedClassifier, ROW, SoloClassifier } from './classifier-actors.ts';
 
@@ -27,38 +29,63 @@ function num(flag: string | boolean | undefined, fallback: number): number {
   return typeof flag === 'string' ? Number(flag) : fallback;
 }
 
+interface Target {
+  name: string;
+  concurrency: number;
+  classify: Classify;
+  stats?: () => Promise<BatchStats>;
+  latencies: number[];
+  items: number;
+  ms: number;
+}
+
+/** `c` callers for `ms`, each calling again when its call returns; latencies appended to the target. */
+async function closedLoop(t: Target, inputs: Float32Array[], ms: number, record: boolean): Promise<void> {
+  const started = performance.now();
+  const end = started + ms;
+  let next = 0;
+  let items = 0;
+  const caller = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await t.classify(inputs[next++ % inputs.length]!);
+      if (record) t.latencies.push(performance.now() - t0);
+      items++;
+    }
+  };
+  await Promise.all(Array.from({ length: t.concurrency }, caller));
+  if (record) {
+    t.items += items;
+    t.ms += performance.now() - started;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
 export async function run(ctx: ScenarioContext): Promise<void> {
   const concurrency = num(ctx.flags.concurrency, 32);
   const threads = num(ctx.flags.threads, 1);
   const wait = num(ctx.flags.wait, 5);
   const target = num(ctx.flags.target, 100);
+  const rounds = num(ctx.flags.rounds, ctx.quick ? 2 : 5);
   const sizes = typeof ctx.flags.sizes === 'string' ? ctx.flags.sizes.split(',').map(Number) : [4, 8, 16, 32];
   const only = typeof ctx.flags.only === 'string' ? ctx.flags.only.split(',') : null;
   const wanted = (name: string) => !only || only.includes(name);
   const inputs = images(64);
+  const slice = Math.max(200, Math.round(ctx.durationMs / rounds));
+  ctx.record('setup', { concurrency, intraOpThreads: threads, batchWaitTimeoutMs: wait, targetLatencyMs: target, rounds, sliceMs: slice, imageShape: ROW });
   const rt = new Runtime();
-  const rows: { name: string; concurrency: number; result: BenchResult; stats?: BatchStats }[] = [];
-  ctx.record('setup', { concurrency, intraOpThreads: threads, batchWaitTimeoutMs: wait, targetLatencyMs: target, imageShape: ROW });
-
-  const measure = async (name: string, c: number, classify: Classify, stats?: () => Promise<BatchStats>) => {
-    const result = await runClosedLoop({
-      label: name,
-      target: i => classify(inputs[i % inputs.length]!),
-      concurrency: c,
-      durationMs: ctx.durationMs,
-      warmupMs: ctx.quick ? 300 : 1000,
-      progress: false,
-    });
-    const row = { name, concurrency: c, result, stats: stats ? await stats() : undefined };
-    rows.push(row);
-    const l = result.latencyMs;
-    const extra = row.stats ? `  size limit ${row.stats.effectiveMaxBatchSize}, mean batch ${(row.stats.items / row.stats.batches).toFixed(1)}` : '';
-    ctx.log(`${name.padEnd(10)} c=${String(c).padEnd(3)} ${result.throughput.toFixed(1).padStart(7)} items/s  p50 ${l.p50.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  errors ${result.errorCount}${extra}`);
-  };
+  const targets: Target[] = [];
+  const add = (name: string, c: number, classify: Classify, stats?: () => Promise<BatchStats>) =>
+    targets.push({ name, concurrency: c, classify, stats, latencies: [], items: 0, ms: 0 });
+  const batched = async (options: BatchOptions) =>
+    (await rt.spawn(BatchedClassifier, [threads, options])) as unknown as ActorHandle<Unbatched<BatchedClassifier>>;
 
   try {
     const solo = await rt.spawn(SoloClassifier, [threads]);
-    const check = (await rt.spawn(BatchedClassifier, [threads, { maxBatchSize: 16, batchWaitTimeoutMs: wait }])) as unknown as ActorHandle<Unbatched<BatchedClassifier>>;
+    const check = await batched({ maxBatchSize: 16, batchWaitTimeoutMs: wait });
     // Same answers either way, before any timing.
     const a = await Promise.all(inputs.slice(0, 16).map(x => solo.classify(x)));
     const b = await Promise.all(inputs.slice(0, 16).map(x => check.classify(x)));
@@ -69,36 +96,61 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     await rt.kill(check);
 
     if (wanted('solo')) {
-      await measure('solo', 1, x => solo.classify(x));
-      await measure('solo', concurrency, x => solo.classify(x));
+      add('solo', 1, x => solo.classify(x));
+      add('solo', concurrency, x => solo.classify(x));
     }
-    await rt.kill(solo);
-
     for (const size of sizes) {
       const name = `batch-${size}`;
       if (!wanted(name)) continue;
-      // A fresh actor per measurement, so its batch counters describe that measurement alone.
+      // One actor per row, so its batch counters describe that row alone.
       for (const c of size === 16 ? [1, concurrency] : [concurrency]) {
-        const h = (await rt.spawn(BatchedClassifier, [threads, { maxBatchSize: size, batchWaitTimeoutMs: wait }])) as unknown as ActorHandle<Unbatched<BatchedClassifier>>;
-        await measure(name, c, x => h.classify(x), () => h.stats());
-        await rt.kill(h);
+        const h = await batched({ maxBatchSize: size, batchWaitTimeoutMs: wait });
+        add(name, c, x => h.classify(x), () => h.stats());
       }
     }
-
     if (wanted('auto')) {
-      const h = (await rt.spawn(BatchedClassifier, [threads, { maxBatchSize: 'auto', targetLatencyMs: target, batchWaitTimeoutMs: wait, maxAutoBatchSize: 64 }])) as unknown as ActorHandle<Unbatched<BatchedClassifier>>;
-      await measure('auto', concurrency, x => h.classify(x), () => h.stats());
-      const s = rows[rows.length - 1]!.stats!;
-      ctx.log(`auto chose maxBatchSize ${s.effectiveMaxBatchSize} (${s.autoMode}) for a ${target} ms target; run time by size (ms): ` +
-        s.curve.filter(p => p.samples >= 5).map(p => `${p.size}:${p.ms.toFixed(1)}`).join(' '));
-      await rt.kill(h);
+      const h = await batched({ maxBatchSize: 'auto', targetLatencyMs: target, batchWaitTimeoutMs: wait, maxAutoBatchSize: 64 });
+      add('auto', concurrency, x => h.classify(x), () => h.stats());
+    }
+
+    // Rounds interleave the targets, so load from neighbours on a shared machine falls on all of them alike.
+    for (const t of targets) await closedLoop(t, inputs, ctx.quick ? 300 : 1000, false);
+    for (let r = 0; r < rounds; r++) {
+      for (const t of targets) await closedLoop(t, inputs, slice, true);
+      ctx.log(`round ${r + 1}/${rounds} done`);
+    }
+
+    const rows = [];
+    for (const t of targets) {
+      const sorted = [...t.latencies].sort((x, y) => x - y);
+      const stats = t.stats ? await t.stats() : undefined;
+      rows.push({
+        name: t.name,
+        concurrency: t.concurrency,
+        itemsPerSec: (t.items * 1000) / t.ms,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        calls: t.items,
+        limit: stats?.effectiveMaxBatchSize,
+        meanBatch: stats ? stats.items / stats.batches : undefined,
+        autoMode: stats?.autoMode,
+        curve: stats?.curve,
+      });
+    }
+    ctx.record('rows', rows);
+    const base = rows.find(r => r.name === 'solo' && r.concurrency === concurrency);
+    ctx.log('| target | clients | items/s | vs solo | p50 ms | p99 ms | size limit | mean batch |');
+    ctx.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      ctx.log(`| ${r.name} | ${r.concurrency} | ${r.itemsPerSec.toFixed(1)} | ${base ? (r.itemsPerSec / base.itemsPerSec).toFixed(2) + 'x' : '-'} | ` +
+        `${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.limit ?? '-'} | ${r.meanBatch?.toFixed(1) ?? '-'} |`);
+    }
+    const auto = rows.find(r => r.name === 'auto');
+    if (auto) {
+      ctx.log(`auto chose maxBatchSize ${auto.limit} (${auto.autoMode}) for a ${target} ms target; median run time by size (ms, sizes with 5+ runs): ` +
+        auto.curve!.filter(p => p.samples >= 5).map(p => `${p.size}:${p.ms.toFixed(1)}`).join(' '));
     }
   } finally {
     await rt.shutdown();
-  }
-  ctx.record('rows', rows.map(r => ({ name: r.name, concurrency: r.concurrency, throughput: r.result.throughput, latencyMs: r.result.latencyMs, errors: r.result.errors, stats: r.stats })));
-  const base = rows.find(r => r.name === 'solo' && r.concurrency === concurrency);
-  if (base) {
-    for (const r of rows) if (r !== base) ctx.log(`${r.name} c=${r.concurrency}: ${(r.result.throughput / base.result.throughput).toFixed(2)}x solo c=${concurrency}`);
   }
 }
