@@ -218,7 +218,7 @@ export function stack<D extends DType>(tensors: readonly Tensor<D>[], options: S
   const native = useNative(options.path);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new EmptyBatchError('stack needs at least one tensor: got an empty list');
   tensors.forEach((t, i) => checkTensor(t, i));
-  const dtype = tensors[0]!.dtype;
+  const dtype: D = tensors[0]!.dtype;
   const row = planRow(tensors, options.padTo);
   const rows = options.batchSize ?? tensors.length;
   if (!Number.isSafeInteger(rows) || rows < tensors.length) {
