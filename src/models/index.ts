@@ -14,8 +14,8 @@ export {
   OnnxModel,
   type OnnxModelOptions,
   type WarmupOptions,
-  type RunOptions,
-  type RunBatchOptions,
+  type ModelRunOptions,
+  type ModelRunBatchOptions,
   type ModelInfo,
   type ModelStats,
   type ModelInputs,
@@ -36,5 +36,5 @@ export {
   allocateData,
   elementCount,
 } from './tensor.ts';
-export { concatTensors, stackTensors, splitTensor, unstackTensor, cropTensor, type BatchOptions, type ConcatResult, type StackResult } from './stack.ts';
+export { concatTensors, stackTensors, splitTensor, unstackTensor, cropTensor, type PadOptions, type ConcatResult, type StackResult } from './stack.ts';
 export { ModelLoadError, ModelInputError, ModelRunError, ExecutionProviderError, ModelDisposedError } from './errors.ts';

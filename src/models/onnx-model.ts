@@ -56,12 +56,12 @@ export interface OnnxModelOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
-export interface RunOptions {
+export interface ModelRunOptions {
   /** Output names to fetch. Default: all. */
   outputs?: readonly string[];
 }
 
-export interface RunBatchOptions extends RunOptions {
+export interface ModelRunBatchOptions extends ModelRunOptions {
   /**
    * 'concat' (default): each request's tensors already carry a leading batch dim (n_i rows); they are
    * concatenated along it and the outputs split back by n_i. 'stack': each request is one sample without
@@ -243,7 +243,7 @@ export class OnnxModel {
    * Validates `inputs` against the model's declared names, dtypes, ranks and fixed dims, then runs the
    * model once. Blocks this thread's event loop for the duration of the computation.
    */
-  async run(inputs: ModelInputs, options: RunOptions = {}): Promise<ModelOutputs> {
+  async run(inputs: ModelInputs, options: ModelRunOptions = {}): Promise<ModelOutputs> {
     if (this.#disposed) throw new ModelDisposedError(this.#info.name);
     const plain = toPlainInputs(this.#info.name, inputs);
     validateInputs(this.#info.name, this.#info.inputs, plain);
@@ -294,7 +294,7 @@ export class OnnxModel {
    * result can be sent to another thread on its own). Outputs keep the batch's padded size in dims
    * other than the batch dim.
    */
-  async runBatch(requests: readonly ModelInputs[], options: RunBatchOptions = {}): Promise<ModelOutputs[]> {
+  async runBatch(requests: readonly ModelInputs[], options: ModelRunBatchOptions = {}): Promise<ModelOutputs[]> {
     if (this.#disposed) throw new ModelDisposedError(this.#info.name);
     if (!Array.isArray(requests) || requests.length === 0) return [];
     const mode = options.mode ?? 'concat';

@@ -4,7 +4,7 @@
 // loops behind the same functions.
 import { allocateData, elementCount, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
 
-export interface BatchOptions {
+export interface PadOptions {
   /** Value written into padded positions of ragged dims. Default 0. */
   padValue?: number;
 }
@@ -21,7 +21,7 @@ export interface ConcatResult {
  * Concatenates tensors along dim 0 (each already has a leading batch dim), padding
  * every other dim to the largest size among them. All inputs share dtype and rank.
  */
-export function concatTensors(tensors: readonly TensorLike[], options: BatchOptions = {}): ConcatResult {
+export function concatTensors(tensors: readonly TensorLike[], options: PadOptions = {}): ConcatResult {
   const { dtype, rank } = checkUniform(tensors, 1);
   const shapes = tensors.map((t) => [...t.shape]);
   const out = [0, ...shapes[0].slice(1)];
@@ -46,7 +46,7 @@ export interface StackResult {
 }
 
 /** Stacks tensors along a new leading dim, padding ragged dims to the largest. */
-export function stackTensors(tensors: readonly TensorLike[], options: BatchOptions = {}): StackResult {
+export function stackTensors(tensors: readonly TensorLike[], options: PadOptions = {}): StackResult {
   const withBatchDim = tensors.map((t) => ({ dtype: t.dtype, shape: [1, ...t.shape], data: t.data }));
   const { batch, shapes } = concatTensors(withBatchDim, options);
   return { batch, shapes: shapes.map((s) => s.slice(1)) };
