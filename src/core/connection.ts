@@ -15,7 +15,8 @@ interface Pending {
   reject(err: Error): void;
   item?(value: unknown): void;
   end?(): void;
-  delivered: boolean;
+  /** The port's batch the call went out in: the actor has it once the port has sent more batches. */
+  batch: number;
   cleanup?(): void;
 }
 
@@ -64,11 +65,10 @@ export class Connection {
     if (signal?.aborted) return Promise.reject(new CancelledError(`call ${this.#label}.${method}`, signal.reason));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const pending: Pending = { method, resolve, reject, delivered: false };
+      const pending: Pending = { method, resolve, reject, batch: this.#port.sentBatches };
       this.#pending.set(id, pending);
       if (signal) this.#wireAbort(id, pending, signal);
       this.#port.send({ t: 'call', id, m: method, a: args });
-      queueMicrotask(() => (pending.delivered = true));
       this.#updateRef();
     });
   }
@@ -88,7 +88,7 @@ export class Connection {
     };
     const pending: Pending = {
       method,
-      delivered: false,
+      batch: 0,
       resolve: () => {},
       reject: err => {
         error = err;
@@ -115,10 +115,10 @@ export class Connection {
         error = new CancelledError(`stream ${this.#label}.${method}`, options.signal.reason);
         return;
       }
+      pending.batch = this.#port.sentBatches;
       this.#pending.set(id, pending);
       if (options.signal) this.#wireAbort(id, pending, options.signal);
       this.#port.send({ t: 'call', id, m: method, a: args, s: 1 });
-      queueMicrotask(() => (pending.delivered = true));
       this.#updateRef();
     };
     const finish = () => {
@@ -164,10 +164,11 @@ export class Connection {
     if (this.#failure) return;
     this.#failure = factory;
     const pending = [...this.#pending.values()];
+    const sent = this.#port.sentBatches;
     this.#pending.clear();
     for (const p of pending) {
       p.cleanup?.();
-      p.reject(factory(p.delivered));
+      p.reject(factory(p.batch < sent));
     }
     this.#port.close();
   }

@@ -3,11 +3,15 @@
 import type { MessagePort } from 'node:worker_threads';
 import { decode, encode, type Frame } from './codec.ts';
 
+/** Frames up to this size are copied by postMessage; larger ones have their buffer transferred. */
+const COPY_BELOW = 64 * 1024;
+
 export class FramedPort<Out, In> {
   #port: MessagePort;
   #queue: Out[] = [];
   #scheduled = false;
   #closed = false;
+  #sentBatches = 0;
 
   #onSendFailed: (message: Out, err: unknown) => void;
 
@@ -18,10 +22,10 @@ export class FramedPort<Out, In> {
     this.#port = port;
     this.#onSendFailed = handlers.sendFailed;
     const { message: onMessage, badFrame: onBadFrame } = handlers;
-    port.on('message', (frame: Frame) => {
+    port.on('message', (data: Uint8Array | Frame) => {
       let messages: In[];
       try {
-        messages = decode(frame) as In[];
+        messages = decode(data instanceof Uint8Array ? { bytes: data } : data) as In[];
       } catch (err) {
         onBadFrame(err);
         return;
@@ -45,21 +49,34 @@ export class FramedPort<Out, In> {
     if (this.#closed || this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];
+    this.#sentBatches++;
     try {
-      const { frame, transferList } = encode(batch);
-      this.#port.postMessage(frame, transferList as any);
+      this.#post(batch);
     } catch {
       // One message could not be encoded: send the others alone so that only its own call fails.
       for (const message of batch) {
         try {
-          const { frame, transferList } = encode([message]);
-          this.#port.postMessage(frame, transferList as any);
+          this.#post([message]);
         } catch (err) {
           this.#onSendFailed(message, err);
         }
       }
     }
   };
+
+  #post(batch: Out[]): void {
+    const { frame, transferList } = encode(batch);
+    // A frame without transferred values goes as its bare bytes (no wrapper object to serialize), and
+    // a small one is copied: measured, that beats detaching and re-attaching its ArrayBuffer.
+    if (frame.attachments) this.#port.postMessage(frame, transferList as any);
+    else if (frame.bytes.byteLength <= COPY_BELOW) this.#port.postMessage(frame.bytes);
+    else this.#port.postMessage(frame.bytes, [frame.bytes.buffer as ArrayBuffer]);
+  }
+
+  /** How many batches have been handed to postMessage: a message sent while this was n is delivered once it exceeds n. */
+  get sentBatches(): number {
+    return this.#sentBatches;
+  }
 
   flushNow(): void {
     this.#flush();
