@@ -143,3 +143,189 @@ function isExtensionValue(value: object): boolean {
   for (const cls of extensionClasses) if (value instanceof cls) return true;
   return false;
 }
+
+// ---- call traffic: a compact frame for batches of simple messages ----
+// msgpackr's fixed cost per pack()/unpack() (a reference Map for structured clone, buffer setup)
+// measured 6-9 µs each when the code is cold, as it is between calls one at a time: four of them made
+// up a third of a no-op call's round trip. Batches whose messages are simple (ids, method names and
+// values that are undefined, null, booleans, numbers or short ASCII strings) are written by hand
+// instead; anything else (objects, typed arrays, errors, big ids) goes through msgpackr as before.
+// A compact frame starts with 0xc1, a byte msgpack never uses, so either kind decodes.
+
+const COMPACT = 0xc1;
+const kinds = ['call', 'cancel', 'credit', 'ok', 'err', 'item', 'end'] as const;
+const kindCode: Record<string, number> = Object.fromEntries(kinds.map((k, i) => [k, i]));
+const enum Tag { Undefined, Null, True, False, Number, String }
+const MAX_INLINE_STRING = 255;
+const MAX_INLINE_ARGS = 16;
+
+let scratch = new Uint8Array(4096);
+let view = new DataView(scratch.buffer);
+let pos = 0;
+
+function room(n: number): void {
+  if (pos + n <= scratch.length) return;
+  const bigger = new Uint8Array(Math.max(scratch.length * 2, pos + n));
+  bigger.set(scratch.subarray(0, pos));
+  scratch = bigger;
+  view = new DataView(scratch.buffer);
+}
+
+/** Writes a short ASCII string; false if the string is not one. */
+function writeAscii(s: string): boolean {
+  const n = s.length;
+  if (n > MAX_INLINE_STRING) return false;
+  room(1 + n);
+  scratch[pos] = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return false;
+    scratch[pos + 1 + i] = c;
+  }
+  pos += 1 + n;
+  return true;
+}
+
+function writeValue(v: unknown): boolean {
+  room(9);
+  switch (typeof v) {
+    case 'undefined':
+      scratch[pos++] = Tag.Undefined;
+      return true;
+    case 'boolean':
+      scratch[pos++] = v ? Tag.True : Tag.False;
+      return true;
+    case 'number':
+      scratch[pos++] = Tag.Number;
+      view.setFloat64(pos, v, true);
+      pos += 8;
+      return true;
+    case 'string':
+      scratch[pos++] = Tag.String;
+      return writeAscii(v);
+    case 'object':
+      if (v !== null) return false;
+      scratch[pos++] = Tag.Null;
+      return true;
+    default:
+      return false;
+  }
+}
+
+function writeMessage(m: any): boolean {
+  const kind = kindCode[m.t];
+  const id = m.id;
+  if (kind === undefined || !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) return false;
+  room(5);
+  scratch[pos] = kind;
+  view.setUint32(pos + 1, id, true);
+  pos += 5;
+  switch (m.t) {
+    case 'call': {
+      const args = m.a;
+      if (!Array.isArray(args) || args.length > MAX_INLINE_ARGS || (m.s !== undefined && m.s !== 1)) return false;
+      room(2);
+      scratch[pos++] = m.s === 1 ? 1 : 0;
+      scratch[pos++] = args.length;
+      if (!writeAscii(m.m)) return false;
+      for (let i = 0; i < args.length; i++) if (!(i in args) || !writeValue(args[i])) return false;
+      return true;
+    }
+    case 'ok':
+    case 'item':
+      return writeValue(m.v);
+    case 'credit':
+      return writeValue(m.n);
+    case 'cancel':
+    case 'end':
+      return true;
+    default:
+      return false; // errors keep their class, cause and stack through msgpackr
+  }
+}
+
+/** The compact frame of a batch, or undefined when one of its messages needs msgpackr. */
+function encodeCompact(batch: readonly object[]): Uint8Array | undefined {
+  pos = 0;
+  room(1);
+  scratch[pos++] = COMPACT;
+  for (const m of batch) if (!writeMessage(m)) return undefined;
+  return scratch.slice(0, pos);
+}
+
+function readAscii(bytes: Uint8Array, at: number): string {
+  const n = bytes[at]!;
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[at + 1 + i]!);
+  return s;
+}
+
+function decodeCompact(bytes: Uint8Array): object[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: object[] = [];
+  let at = 1;
+  const value = (): unknown => {
+    const tag = bytes[at++];
+    switch (tag) {
+      case Tag.Undefined: return undefined;
+      case Tag.Null: return null;
+      case Tag.True: return true;
+      case Tag.False: return false;
+      case Tag.Number: {
+        const n = dv.getFloat64(at, true);
+        at += 8;
+        return n;
+      }
+      case Tag.String: {
+        const s = readAscii(bytes, at);
+        at += 1 + bytes[at]!;
+        return s;
+      }
+      default:
+        throw new RangeError(`bad value tag ${tag} in a compact frame`);
+    }
+  };
+  while (at < bytes.length) {
+    const t = kinds[bytes[at]!];
+    const id = dv.getUint32(at + 1, true);
+    at += 5;
+    switch (t) {
+      case 'call': {
+        const stream = bytes[at++] === 1;
+        const argc = bytes[at++]!;
+        const m = readAscii(bytes, at);
+        at += 1 + bytes[at]!;
+        const a = new Array(argc);
+        for (let i = 0; i < argc; i++) a[i] = value();
+        out.push(stream ? { t, id, m, a, s: 1 } : { t, id, m, a });
+        break;
+      }
+      case 'ok':
+      case 'item':
+        out.push({ t, id, v: value() });
+        break;
+      case 'credit':
+        out.push({ t, id, n: value() });
+        break;
+      case 'cancel':
+      case 'end':
+        out.push({ t, id });
+        break;
+      default:
+        throw new RangeError(`bad message kind ${bytes[at - 5]} in a compact frame`);
+    }
+  }
+  return out;
+}
+
+/** Encodes a batch of call-traffic messages: a compact frame when they are simple, msgpackr otherwise. */
+export function encodeMessages(batch: readonly object[]): { frame: Frame; transferList: TransferListItem[] } {
+  const compact = encodeCompact(batch);
+  if (compact) return { frame: { bytes: compact }, transferList: [compact.buffer as ArrayBuffer] };
+  return encode(batch);
+}
+
+export function decodeMessages(frame: Frame): object[] {
+  if (frame.bytes[0] === COMPACT && !frame.attachments) return decodeCompact(frame.bytes);
+  return decode(frame) as object[];
+}

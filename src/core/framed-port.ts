@@ -1,7 +1,7 @@
 // A MessagePort that carries msgpackr frames. Messages sent in the same turn of the event loop are
 // packed into one frame and posted once: under load this turns thousands of postMessage calls into a few.
 import type { MessagePort } from 'node:worker_threads';
-import { decode, encode, type Frame } from './codec.ts';
+import { decodeMessages, encodeMessages, type Frame } from './codec.ts';
 
 /** Frames up to this size are copied by postMessage; larger ones have their buffer transferred. */
 const COPY_BELOW = 64 * 1024;
@@ -25,7 +25,7 @@ export class FramedPort<Out, In> {
     port.on('message', (data: Uint8Array | Frame) => {
       let messages: In[];
       try {
-        messages = decode(data instanceof Uint8Array ? { bytes: data } : data) as In[];
+        messages = decodeMessages(data instanceof Uint8Array ? { bytes: data } : data) as In[];
       } catch (err) {
         onBadFrame(err);
         return;
@@ -65,7 +65,7 @@ export class FramedPort<Out, In> {
   };
 
   #post(batch: Out[]): void {
-    const { frame, transferList } = encode(batch);
+    const { frame, transferList } = encodeMessages(batch as object[]);
     // A frame without transferred values goes as its bare bytes (no wrapper object to serialize), and
     // a small one is copied: measured, that beats detaching and re-attaching its ArrayBuffer.
     if (frame.attachments) this.#port.postMessage(frame, transferList as any);
