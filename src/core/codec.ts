@@ -260,34 +260,42 @@ function readAscii(bytes: Uint8Array, at: number): string {
   return s;
 }
 
-function decodeCompact(bytes: Uint8Array): object[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: object[] = [];
-  let at = 1;
-  const value = (): unknown => {
-    const tag = bytes[at++];
-    switch (tag) {
-      case Tag.Undefined: return undefined;
-      case Tag.Null: return null;
-      case Tag.True: return true;
-      case Tag.False: return false;
-      case Tag.Number: {
-        const n = dv.getFloat64(at, true);
-        at += 8;
-        return n;
-      }
-      case Tag.String: {
-        const s = readAscii(bytes, at);
-        at += 1 + bytes[at]!;
-        return s;
-      }
-      default:
-        throw new RangeError(`bad value tag ${tag} in a compact frame`);
+// Decoder state: one frame is decoded at a time, synchronously. Module-level functions, not closures:
+// tsx names every closure it creates (a defineProperty per call), which showed in profiles.
+let inBytes: Uint8Array = scratch;
+let inView: DataView = view;
+let at = 0;
+
+function readValue(): unknown {
+  const tag = inBytes[at++];
+  switch (tag) {
+    case Tag.Undefined: return undefined;
+    case Tag.Null: return null;
+    case Tag.True: return true;
+    case Tag.False: return false;
+    case Tag.Number: {
+      const n = inView.getFloat64(at, true);
+      at += 8;
+      return n;
     }
-  };
+    case Tag.String: {
+      const s = readAscii(inBytes, at);
+      at += 1 + inBytes[at]!;
+      return s;
+    }
+    default:
+      throw new RangeError(`bad value tag ${tag} in a compact frame`);
+  }
+}
+
+function decodeCompact(bytes: Uint8Array): object[] {
+  inBytes = bytes;
+  inView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  at = 1;
+  const out: object[] = [];
   while (at < bytes.length) {
     const t = kinds[bytes[at]!];
-    const id = dv.getUint32(at + 1, true);
+    const id = inView.getUint32(at + 1, true);
     at += 5;
     switch (t) {
       case 'call': {
@@ -296,16 +304,16 @@ function decodeCompact(bytes: Uint8Array): object[] {
         const m = readAscii(bytes, at);
         at += 1 + bytes[at]!;
         const a = new Array(argc);
-        for (let i = 0; i < argc; i++) a[i] = value();
+        for (let i = 0; i < argc; i++) a[i] = readValue();
         out.push(stream ? { t, id, m, a, s: 1 } : { t, id, m, a });
         break;
       }
       case 'ok':
       case 'item':
-        out.push({ t, id, v: value() });
+        out.push({ t, id, v: readValue() });
         break;
       case 'credit':
-        out.push({ t, id, n: value() });
+        out.push({ t, id, n: readValue() });
         break;
       case 'cancel':
       case 'end':
