@@ -2,6 +2,8 @@
 // the alternative to postMessage that transport.ts measures. Frames are length-prefixed; the writer
 // rings the doorbell (Atomics.notify) only while the reader sleeps. Nothing waits synchronously.
 const HEAD = 0, TAIL = 1, SEQ = 2, SLEEPING = 3;
+// Node 20 has Atomics.waitAsync; TypeScript's lib for this project's target does not declare it.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 export class Ring {
   ctrl: Int32Array; data: Uint8Array; cap: number;
   constructor(readonly sab: SharedArrayBuffer) { this.ctrl = new Int32Array(sab, 0, 4); this.data = new Uint8Array(sab, 16); this.cap = this.data.length; }
@@ -44,7 +46,7 @@ export class Ring {
       const seq = Atomics.load(this.ctrl, SEQ);
       Atomics.store(this.ctrl, SLEEPING, 1);
       if (this.ctrl[HEAD] !== Atomics.load(this.ctrl, TAIL)) { Atomics.store(this.ctrl, SLEEPING, 0); continue; }
-      const w = Atomics.waitAsync(this.ctrl, SEQ, seq);
+      const w = waitAsync(this.ctrl, SEQ, seq);
       if (w.async) await w.value;
       Atomics.store(this.ctrl, SLEEPING, 0);
     }

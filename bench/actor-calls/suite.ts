@@ -15,6 +15,8 @@ export interface SuiteOptions {
   burst: number;
   /** How many times the whole set is repeated, to show the spread. */
   repeat: number;
+  /** Also measure a call that echoes a small object (default true). */
+  objectEcho?: boolean;
   log(line: string): void;
 }
 
@@ -22,7 +24,12 @@ export interface SuiteRound {
   latency: { raw: LatencyResult; actor: LatencyResult };
   throughput: Array<{ raw: ThroughputResult; actor: ThroughputResult; ratio: number }>;
   burst?: { raw: number; actor: number; ratio: number };
+  /** The same, echoing a small object (msgpackr's path instead of the compact frame). */
+  object?: { latency: { raw: LatencyResult; actor: LatencyResult }; throughput: { raw: ThroughputResult; actor: ThroughputResult; ratio: number } };
 }
+
+/** A small object argument: it takes msgpackr's path, where a no-op call takes the compact frame. */
+const smallObject = { id: 12345, label: 'cat', scores: [0.1, 0.7, 0.2] };
 
 const us = (v: number) => `${v.toFixed(1)} µs`;
 
@@ -62,6 +69,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
         const actorB = await burst(actorCall, options.burst, 3);
         round.burst = { raw: rawB.callsPerSecond, actor: actorB.callsPerSecond, ratio: actorB.callsPerSecond / rawB.callsPerSecond };
         log(`burst of ${options.burst} at once        raw ${rawB.callsPerSecond}/s   actor ${actorB.callsPerSecond}/s   actor/raw ${(round.burst.ratio * 100).toFixed(0)}%  (best of 3)`);
+      }
+      if (options.objectEcho ?? true) {
+        const rawEcho = () => raw.call('echo', [smallObject]);
+        const actorEcho = () => handle.echo(smallObject);
+        const rl = await latency(rawEcho, options.durationMs);
+        const al = await latency(actorEcho, options.durationMs);
+        const rt = await throughput(rawEcho, 256, options.durationMs);
+        const at = await throughput(actorEcho, 256, options.durationMs);
+        round.object = { latency: { raw: rl, actor: al }, throughput: { raw: rt, actor: at, ratio: at.callsPerSecond / rt.callsPerSecond } };
+        log(`echo of a small object        raw p50 ${us(rl.p50)}   actor p50 ${us(al.p50)} p99 ${us(al.p99)}   256 in flight: raw ${rt.callsPerSecond}/s actor ${at.callsPerSecond}/s (${((at.callsPerSecond / rt.callsPerSecond) * 100).toFixed(0)}%)`);
       }
       rounds.push(round);
     }
