@@ -212,10 +212,21 @@ function writeValue(v: unknown): boolean {
   }
 }
 
+/** Fields each kind carries in a compact frame; a message with any other field goes through msgpackr. */
+const fieldCount: Record<string, number> = { call: 4, cancel: 2, credit: 3, ok: 3, err: 3, item: 3, end: 2 };
+
+function countFields(m: object): number {
+  let n = 0;
+  for (const _ in m) n++;
+  return n;
+}
+
 function writeMessage(m: any): boolean {
   const kind = kindCode[m.t];
   const id = m.id;
   if (kind === undefined || !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) return false;
+  // A field this format does not know (the protocol grew) must not be dropped silently.
+  if (countFields(m) !== fieldCount[m.t]! + ('s' in m ? 1 : 0)) return false;
   room(5);
   scratch[pos] = kind;
   view.setUint32(pos + 1, id, true);
