@@ -3,7 +3,7 @@
 // hits both sides alike.
 import { Runtime } from '../../src/index.ts';
 import { burst, latency, throughput, type LatencyResult, type ThroughputResult } from './measure.ts';
-import { Noop } from './noop-actor.ts';
+import { Driver, Noop } from './noop-actor.ts';
 import { startRawEcho } from './raw-echo.ts';
 
 export interface SuiteOptions {
@@ -25,6 +25,8 @@ export interface SuiteRound {
   throughput: Array<{ raw: ThroughputResult; actor: ThroughputResult; ratio: number }>;
   burst?: { raw: number; actor: number; ratio: number };
   /** The same, echoing a small object (msgpackr's path instead of the compact frame). */
+  /** One actor calling another from its worker thread (the main thread only starts it). */
+  actorToActor?: ThroughputResult[];
   object?: { latency: { raw: LatencyResult; actor: LatencyResult }; throughput: { raw: ThroughputResult; actor: ThroughputResult; ratio: number } };
 }
 
@@ -40,6 +42,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
   const rounds: SuiteRound[] = [];
   try {
     const handle = await runtime.spawn(Noop, []);
+    const driver = await runtime.spawn(Driver, []);
     const actorCall = () => handle.noop();
     const rawCall = () => raw.call('noop', []);
     // Warm both paths (JIT, msgpackr's structures) before anything is recorded.
@@ -80,6 +83,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
         round.object = { latency: { raw: rl, actor: al }, throughput: { raw: rt, actor: at, ratio: at.callsPerSecond / rt.callsPerSecond } };
         log(`echo of a small object        raw p50 ${us(rl.p50)}   actor p50 ${us(al.p50)} p99 ${us(al.p99)}   256 in flight: raw ${rt.callsPerSecond}/s actor ${at.callsPerSecond}/s (${((at.callsPerSecond / rt.callsPerSecond) * 100).toFixed(0)}%)`);
       }
+      round.actorToActor = [];
+      for (const n of options.inFlight) round.actorToActor.push(await driver.drive(handle, n, options.durationMs));
+      log(`actor → actor, in a worker     ${round.actorToActor.map(r => `${r.inFlight} in flight ${r.callsPerSecond}/s (p50 ${us(r.p50)})`).join('   ')}`);
       rounds.push(round);
     }
   } finally {

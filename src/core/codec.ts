@@ -1,6 +1,8 @@
 // The one owner of msgpackr. Every value that crosses a thread boundary goes through encode/decode:
 // typed arrays travel as binary, errors keep their class and code, actor handles and other
 // registered types ride as extensions, and values marked with transfer() move without a copy.
+// Call traffic goes through encodeMessages/decodeMessages, which write batches of simple messages
+// in a compact frame of their own and hand everything else to msgpackr (see the end of this file).
 import { Packr, addExtension } from 'msgpackr';
 import type { TransferListItem } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';

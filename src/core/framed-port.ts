@@ -1,5 +1,6 @@
-// A MessagePort that carries msgpackr frames. Messages sent in the same turn of the event loop are
-// packed into one frame and posted once: under load this turns thousands of postMessage calls into a few.
+// A MessagePort that carries framed batches of messages (codec.ts: compact frames, or msgpackr).
+// Messages sent in the same turn of the event loop are packed into one frame and posted once: under
+// load this turns thousands of postMessage calls into a few.
 import type { MessagePort } from 'node:worker_threads';
 import { decodeMessages, encodeMessages, type Frame } from './codec.ts';
 
