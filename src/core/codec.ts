@@ -466,7 +466,33 @@ function decodeCompact(bytes: Uint8Array): object[] {
 export function encodeMessages(batch: readonly object[]): { frame: Frame; transferList: TransferListItem[] } {
   const compact = encodeCompact(batch);
   if (compact) return { frame: { bytes: compact }, transferList: [compact.buffer as ArrayBuffer] };
+  // msgpackr (2.1.3, useRecords: false) packs a cycle but cannot unpack it: the receiver would drop
+  // the frame and the call would never settle. Refuse it here, where the call can be failed.
+  for (const m of batch) if (hasCycle(m, new Set(), 0)) throw new UnserializableError('a call argument or result', CYCLE_HELP);
   return encode(batch);
+}
+
+const CYCLE_HELP = 'a structure that refers to itself and also holds values other than plain objects, arrays and primitives (a Date, Map, Set, typed array or class instance); break the cycle, or keep the cyclic part to plain objects and arrays';
+
+/** Whether a value refers back to one of its own containers. Typed arrays, handles and errors are not walked. */
+function hasCycle(value: unknown, path: Set<object>, depth: number): boolean {
+  if (typeof value !== 'object' || value === null || depth > 64) return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return false;
+  if (value instanceof Transfer || value instanceof Error || value instanceof Date || value instanceof RegExp || isExtensionValue(value)) return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  let found = false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && !found; i++) found = hasCycle(value[i], path, depth + 1);
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) if ((found = hasCycle(k, path, depth + 1) || hasCycle(v, path, depth + 1))) break;
+  } else if (value instanceof Set) {
+    for (const v of value) if ((found = hasCycle(v, path, depth + 1))) break;
+  } else {
+    for (const key of Object.keys(value)) if ((found = hasCycle((value as any)[key], path, depth + 1))) break;
+  }
+  path.delete(value);
+  return found;
 }
 
 export function decodeMessages(frame: Frame): object[] {
