@@ -202,7 +202,7 @@ const kindCode: Record<string, number> = Object.fromEntries(kinds.map((k, i) => 
 const enum Tag { Undefined, Null, True, False, Number, String, Array, Object, Ref }
 const MAX_INLINE_STRING = 255;
 const MAX_INLINE_ARGS = 16;
-/** Plain objects and arrays are written inline up to this depth, this many keys or items each, and this many values per batch. */
+/** Plain objects and arrays are written inline up to this depth, this many keys or items each, and this many values per message. */
 const MAX_INLINE_DEPTH = 16;
 const MAX_INLINE_ITEMS = 255;
 const MAX_INLINE_VALUES = 2048;
@@ -319,6 +319,7 @@ function writeMessage(m: any): boolean {
   if (kind === undefined || !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) return false;
   // A field this format does not know (the protocol grew) must not be dropped silently.
   if (countFields(m) !== fieldCount[m.t]! + ('s' in m ? 1 : 0)) return false;
+  valuesLeft = MAX_INLINE_VALUES;
   room(5);
   scratch[pos] = kind;
   view.setUint32(pos + 1, id, true);
@@ -350,7 +351,6 @@ function writeMessage(m: any): boolean {
 /** The compact frame of a batch, or undefined when one of its messages needs msgpackr. */
 function encodeCompact(batch: readonly object[]): Uint8Array | undefined {
   pos = 0;
-  valuesLeft = MAX_INLINE_VALUES;
   room(1);
   scratch[pos++] = COMPACT;
   try {
