@@ -206,6 +206,7 @@ const MAX_INLINE_ARGS = 16;
 const MAX_INLINE_DEPTH = 16;
 const MAX_INLINE_ITEMS = 255;
 const MAX_INLINE_VALUES = 2048;
+const MAX_COMPACT_FRAME = 1024 * 1024;
 
 /**
  * Objects already written in this frame, by their order of first appearance: one met again (shared,
@@ -354,7 +355,8 @@ function encodeCompact(batch: readonly object[]): Uint8Array | undefined {
   room(1);
   scratch[pos++] = COMPACT;
   try {
-    for (const m of batch) if (!writeMessage(m)) return undefined;
+    // Past MAX_COMPACT_FRAME the batch goes to msgpackr: the scratch buffer stays bounded.
+    for (const m of batch) if (!writeMessage(m) || pos > MAX_COMPACT_FRAME) return undefined;
   } finally {
     seenObjects.clear();
   }
