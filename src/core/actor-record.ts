@@ -6,6 +6,7 @@ import { fromErrorRecord } from '../errors/index.ts';
 import type { Frame } from './codec.ts';
 import { Connection, type CallOptions } from './connection.ts';
 import { ActorDiedError } from './errors.ts';
+import { lazyIterator } from './iterators.ts';
 import { snapshot } from './topics.ts';
 import type { ActorAddress, ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
 
@@ -93,14 +94,7 @@ export class ActorRecord {
   }
 
   stream(method: string, args: unknown[], options?: CallOptions): AsyncIterableIterator<unknown> {
-    let inner: AsyncIterableIterator<unknown> | undefined;
-    const get = async () => (inner ??= (await this.#currentLink()).stream(method, args, options));
-    const iterator: AsyncIterableIterator<unknown> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: async () => (await get()).next(),
-      return: async () => (inner ? inner.return!() : { done: true, value: undefined }),
-    };
-    return iterator;
+    return lazyIterator(async () => (await this.#currentLink()).stream(method, args, options));
   }
 
   /** Hands the worker one end of a new link for another thread. */

@@ -3,6 +3,7 @@
 import { registerExtension, markExtensionClass, assertSerializable } from './codec.ts';
 import type { CallOptions } from './connection.ts';
 import { RuntimeClosedError, UnknownMethodError } from './errors.ts';
+import { failedIterator } from './iterators.ts';
 import type { ActorAddress } from './protocol.ts';
 
 type AnyFn = (...args: any[]) => any;
@@ -83,7 +84,7 @@ export function callActor(handle: object, method: string, args: unknown[], optio
 function invoke(address: ActorAddress, method: string, args: unknown[], options: CallOptions | undefined, stream: boolean): any {
   const fail = (err: Error) => {
     if (!stream) return Promise.reject(err);
-    return { [Symbol.asyncIterator]() { return this; }, next: () => Promise.reject(err), return: async () => ({ done: true, value: undefined }) };
+    return failedIterator(err);
   };
   if (!address.methods.includes(method)) return fail(new UnknownMethodError(`${address.className} ${address.name}`, method, address.methods));
   try {

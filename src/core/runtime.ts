@@ -10,6 +10,7 @@ import { ActorRecord } from './actor-record.ts';
 import { ActorDiedError, ActorLimitError, ActorNameTakenError, ActorNotFoundError, RuntimeClosedError } from './errors.ts';
 import { addressOf, makeHandle, registerConnector, unregisterConnector, type ActorHandle, type Connector } from './handle.ts';
 import { requireLocation } from './locate.ts';
+import { failedIterator } from './iterators.ts';
 import type { ActorAddress, ConnectControl } from './protocol.ts';
 import { TaskPool, type RemoteFunction } from './task-pool.ts';
 import { setThreadContext } from './thread-context.ts';
@@ -202,7 +203,7 @@ export class Runtime implements Connector {
     const record = this.#actors.get(address.actorId);
     if (!record) {
       const err = this.#missing(address);
-      return { [Symbol.asyncIterator]() { return this; }, next: () => Promise.reject(err), return: async () => ({ done: true, value: undefined }) };
+      return failedIterator(err);
     }
     return record.stream(method, args, options);
   }

@@ -5,6 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { fromErrorRecord } from '../errors/index.ts';
 import { Connection, type CallOptions } from './connection.ts';
 import { ActorDiedError } from './errors.ts';
+import { lazyIterator } from './iterators.ts';
 import type { Connector } from './handle.ts';
 import type { ActorAddress, ConnectControl, ConnectedControl, PeerDiedControl } from './protocol.ts';
 
@@ -24,14 +25,7 @@ export class WorkerConnector implements Connector {
   }
 
   stream(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): AsyncIterableIterator<unknown> {
-    let inner: AsyncIterableIterator<unknown> | undefined;
-    const get = async () => (inner ??= (await this.#link(address)).stream(method, args, options));
-    const iterator: AsyncIterableIterator<unknown> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: async () => (await get()).next(),
-      return: async () => (inner ? inner.return!() : { done: true, value: undefined }),
-    };
-    return iterator;
+    return lazyIterator(async () => (await this.#link(address)).stream(method, args, options));
   }
 
   /** Asks the main thread for a link to an actor by name (getActor inside a worker). */
