@@ -67,5 +67,14 @@ export {
   type UploadedFile,
 } from './http/index.ts';
 export { serve, type StartOptions } from './admin/index.ts';
-export { OnnxModel, ModelLoadError, ModelInputError, ModelRunError, ExecutionProviderError, ModelDisposedError } from './models/index.ts';
+export {
+  OnnxModel,
+  ModelLoadError,
+  ModelInputError,
+  ModelRunError,
+  ExecutionProviderError,
+  ModelDisposedError,
+  type OnnxModelOptions,
+  type TensorLike,
+} from './models/index.ts';
 export { registerError } from './errors/index.ts';

@@ -1,7 +1,7 @@
 // The text-direction classifier (PP-OCR mobile v2 cls): is a crop upside down?
 // Pre-processing to 3x48x192 (aspect kept, right side padded), post-processing
 // to 0° / 180° with a confidence, and the flip itself.
-import type { TensorLike } from '../../src/models/index.ts';
+import type { TensorLike } from 'troupe';
 import { resizeBilinear, rotate180 } from './crop.ts';
 import type { RgbImage } from './image.ts';
 

@@ -6,10 +6,9 @@
 // Run it: npm start   (troupe run examples/ocr/app.ts:app)
 import { Type } from '@sinclair/typebox';
 import {
-  deployment, ingress, get, post, batch, fileSchema, HttpError,
+  deployment, ingress, get, post, batch, HttpError, OnnxModel,
   type Batch, type DeploymentHandle, type RouteInput, type Unbatched, type UploadedFile,
 } from 'troupe';
-import { OnnxModel } from 'troupe';
 import { decodeImage, type RgbImage } from './image.ts';
 import { loadAngleModel, loadDetectionModel, loadRecognitionModel, ocrModelPaths } from './models.ts';
 import { loadDictionary, type Recognition } from './recognition.ts';

@@ -2,7 +2,7 @@
 // of 32 within a max side, normalize) and DB post-processing (threshold the
 // probability map, connected regions, box scoring, unclip, min-area boxes, map back
 // to the original image). Mirrors PaddleOCR's DetResizeForTest + DBPostProcess.
-import type { TensorLike } from '../../src/models/index.ts';
+import type { TensorLike } from 'troupe';
 import { insideConvex, minAreaRect, orderCorners, polygonArea, polygonPerimeter, type Point, type Quad } from './geometry.ts';
 import { resizeImage, type RgbImage } from './image.ts';
 

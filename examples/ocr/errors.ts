@@ -1,7 +1,7 @@
 // Errors for the OCR application's inputs. `details.status` (and `details.httpStatus`) say which HTTP
 // status the ingress should answer with: 400 for a request that is not a usable
 // image, 413 for one that is too large. Both survive crossing threads.
-import { TroupeError, registerError } from '../../src/errors/index.ts';
+import { TroupeError, registerError } from 'troupe';
 
 type Options = { cause?: unknown; details?: Record<string, unknown> };
 

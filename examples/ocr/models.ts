@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { OnnxModel, type OnnxModelOptions } from '../../src/models/index.ts';
+import { OnnxModel, type OnnxModelOptions } from 'troupe';
 import { OcrModelsNotFoundError } from './errors.ts';
 
 export interface OcrModelPaths {

@@ -2,7 +2,7 @@
 // It is the correctness reference for the served pipeline and the "single-process
 // server" baseline of the bench. Every model run blocks this thread while it computes.
 import { availableParallelism } from 'node:os';
-import type { OnnxModel } from '../../src/models/index.ts';
+import type { OnnxModel } from 'troupe';
 import type { Quad } from './geometry.ts';
 import { decodeImage, type DecodeOptions } from './image.ts';
 import { loadAngleModel, loadDetectionModel, loadRecognitionModel, ocrModelPaths, type OcrModelOptions } from './models.ts';

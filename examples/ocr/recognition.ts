@@ -2,7 +2,7 @@
 // aspect ratio, padded to the widest crop of the batch, and greedy CTC decoding
 // against the character dictionary (ppocr_keys_v1.txt plus the space).
 import { readFile } from 'node:fs/promises';
-import type { TensorLike } from '../../src/models/index.ts';
+import type { TensorLike } from 'troupe';
 import { normalizedPadded } from './angle.ts';
 import type { RgbImage } from './image.ts';
 

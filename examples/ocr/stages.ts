@@ -2,7 +2,7 @@
 // deployment the integrator builds (Detector, AngleClassifier, Recognizer). Each
 // takes a list where batching helps, so a `@batch` method can pass many requests'
 // crops in one call.
-import type { OnnxModel } from '../../src/models/index.ts';
+import type { OnnxModel } from 'troupe';
 import { applyAngles, postprocessAngles, preprocessAnglesBatch, type AngleResult } from './angle.ts';
 import { cropQuad } from './crop.ts';
 import { boxesFromProbabilityMap, preprocessForDetection, type DbOptions, type DetectionPreOptions, type TextBox } from './detection.ts';
