@@ -144,7 +144,10 @@ export class RunState {
   finish(extra: Partial<BenchResult>): BenchResult {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#progress?.stop();
-    const end = Math.max(this.lastCompletion, this.warmupEnd);
+    // A run that ended at its deadline measured the whole window, even when its last reply came
+    // early (an open loop's last arrival can be well before the deadline at low rates): dividing by
+    // the time to the last reply instead over-reported throughput when a step had a handful of requests.
+    const end = Math.max(this.lastCompletion, this.warmupEnd, this.stoppedBy === 'duration' ? this.deadline : 0);
     const windowMs = Math.max(end - this.warmupEnd, 1e-3);
     const result: BenchResult = {
       label: this.label,

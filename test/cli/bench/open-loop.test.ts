@@ -39,6 +39,24 @@ t.test('open loop against HTTP: arrivals match the rate, not the server speed', 
   t.ok(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, 'percentiles ordered');
 });
 
+t.test('few requests at a low rate: throughput is over the whole window, not up to the last reply', async (t) => {
+  // Uniform arrivals at 2/s for 2.5 s: due at 0, 0.5, 1, 1.5 and 2 s; the fifth reply comes about 0.5 s
+  // before the window ends. 5 replies in 2.5 s is 2/s (dividing by the time to the last reply said 2.5/s).
+  const r = await runOpenLoop({ target: async () => 'ok', rate: 2, arrival: 'uniform', durationMs: 2500, progress: false });
+  t.equal(r.stoppedBy, 'duration');
+  t.equal(r.ok, 5);
+  t.ok(r.durationMs >= 2500, `window ${r.durationMs} ms covers the whole schedule`);
+  t.ok(r.throughput <= 2, `throughput ${r.throughput}/s is not above the offered rate`);
+  t.equal(r.throughput, Math.round((r.ok * 1000 * 10) / r.durationMs) / 10, 'throughput is replies over the window');
+});
+
+t.test('closed loop window still ends at the last reply after the deadline', async (t) => {
+  const r = await runClosedLoop({ target: () => new Promise((resolve) => setTimeout(resolve, 30)), concurrency: 1, durationMs: 200, progress: false });
+  t.equal(r.stoppedBy, 'duration');
+  t.ok(r.durationMs >= 200, `window ${r.durationMs} ms`);
+  t.ok(r.ok >= 1);
+});
+
 t.test('count limit with uniform arrivals', async (t) => {
   const server = await startHttp((_req, res) => res.end('ok'));
   t.teardown(() => server.close());
