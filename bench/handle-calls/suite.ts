@@ -30,6 +30,9 @@ const us = (v: number) => `${v.toFixed(1)} µs`;
 // not the admission limits (with Ray's default of 5 per replica, 256 in flight would mostly wait in the queue).
 const limits = { maxOngoingRequests: 1000, maxQueuedRequests: 1000 };
 
+/** A DeploymentResponse is awaited like a promise (the measurements only await what a call returns). */
+export const awaitable = (call: () => PromiseLike<unknown>): Call => call as Call;
+
 export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
   const { log } = options;
   const runtime = new Runtime();
@@ -41,8 +44,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
     const two = await controller.run(NoopDeployment.bind().options({ ...limits, numReplicas: 2 }), { name: 'two' });
     const calls: Record<Target, Call> = {
       actor: () => actor.noop(),
-      'handle-1': () => one.noop(),
-      'handle-2': () => two.noop(),
+      'handle-1': awaitable(() => one.noop()),
+      'handle-2': awaitable(() => two.noop()),
     };
     for (const t of targets) {
       await throughput(calls[t], 16, Math.min(500, options.durationMs));

@@ -12,6 +12,8 @@ import type { ActorAddress, ConnectControl, ConnectedControl, PeerDiedControl } 
 export class WorkerConnector implements Connector {
   #send: (message: ConnectControl) => void;
   #links = new Map<number, Promise<Connection>>();
+  /** Links that are up, by actor id (the same ones #links resolves to). */
+  #open = new Map<number, Connection>();
   #requests = new Map<number, (reply: ConnectedControl) => void>();
   #nextReq = 1;
 
@@ -19,9 +21,11 @@ export class WorkerConnector implements Connector {
     this.#send = send;
   }
 
-  async call(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
-    const link = await this.#link(address);
-    return link.call(method, args, options);
+  call(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    // An open link takes the call at once; only the first call to a peer (or one after it died) waits.
+    const open = this.#open.get(address.actorId);
+    if (open && !open.failed) return open.call(method, args, options);
+    return this.#link(address).then(link => link.call(method, args, options));
   }
 
   stream(address: ActorAddress, method: string, args: unknown[], options?: CallOptions): AsyncIterableIterator<unknown> {
@@ -46,6 +50,7 @@ export class WorkerConnector implements Connector {
     const link = this.#links.get(message.actorId);
     if (!link) return;
     this.#links.delete(message.actorId);
+    this.#open.delete(message.actorId);
     const cause = fromErrorRecord(message.error);
     void link.then(
       c => c.fail(delivered => new ActorDiedError(c.label, cause.message, { cause, delivered })),
@@ -58,7 +63,9 @@ export class WorkerConnector implements Connector {
     if (!link) {
       link = this.#request({ actorId: address.actorId }).then(reply => {
         if (reply.error || !reply.port) throw fromErrorRecord(reply.error!);
-        return new Connection(reply.port as MessagePort, `${address.className} ${address.name}`);
+        const connection = new Connection(reply.port as MessagePort, `${address.className} ${address.name}`);
+        this.#open.set(address.actorId, connection);
+        return connection;
       });
       link.catch(() => this.#links.delete(address.actorId));
       this.#links.set(address.actorId, link);

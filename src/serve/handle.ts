@@ -1,6 +1,7 @@
 // DeploymentHandle<T>: typed, awaitable calls to a deployment through this thread's router.
 // A call returns a DeploymentResponse: await it, cancel it, or pass it un-awaited to another handle call.
 import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializable } from '../core/index.ts';
+import { CallSignal } from './call-signal.ts';
 import { routerFor } from './router.ts';
 
 type AnyFn = (...args: any[]) => any;
@@ -27,19 +28,18 @@ export interface DeploymentAddress {
   deploymentId: string;
 }
 
+const ignore = () => {};
+
 /** The result of a handle call: a promise you can also cancel (the cancellation reaches the replica). */
 export class DeploymentResponse<T> implements PromiseLike<T> {
   #promise: Promise<T>;
-  #controller: AbortController;
+  #signal = new CallSignal();
 
   constructor(run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) {
-    this.#controller = new AbortController();
-    if (signal) {
-      if (signal.aborted) this.#controller.abort(signal.reason);
-      else signal.addEventListener('abort', () => this.#controller.abort(signal.reason), { once: true });
-    }
-    this.#promise = run(this.#controller.signal);
-    this.#promise.catch(() => {}); // rejections surface where the response is awaited
+    const stop = signal ? this.#signal.follow(signal) : undefined;
+    this.#promise = run(this.#signal.asAbortSignal());
+    if (stop) this.#promise.then(stop, stop);
+    this.#promise.catch(ignore); // rejections surface where the response is awaited
   }
 
   then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B> {
@@ -55,7 +55,7 @@ export class DeploymentResponse<T> implements PromiseLike<T> {
   }
 
   cancel(reason?: unknown): void {
-    this.#controller.abort(reason ?? new Error('cancelled'));
+    this.#signal.abort(reason ?? new Error('cancelled'));
   }
 }
 
@@ -119,15 +119,27 @@ export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: Abo
         },
       };
     }
-    return new DeploymentResponse(async s => router.call(method, await resolveArgs(args, label, method), s), signal);
+    // No async wrapper on the common path (arguments that are plain values): it cost a promise per call.
+    return new DeploymentResponse(s => {
+      if (args.some(a => a instanceof DeploymentResponse)) return resolveArgs(args, label, method).then(resolved => router.call(method, resolved, s));
+      try {
+        checked(args, label, method);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return router.call(method, args, s);
+    }, signal);
   }
 }
 
-/** Awaits responses passed as arguments (Ray's chaining) and checks that the rest can cross threads. */
+/** Awaits responses passed as arguments (Ray's chaining), checking that the rest can cross threads. */
 async function resolveArgs(args: unknown[], deployment: string, method: string): Promise<unknown[]> {
-  const resolved = args.some(a => a instanceof DeploymentResponse) ? await Promise.all(args) : args;
-  resolved.forEach((a, i) => assertSerializable(a, `argument ${i + 1} of ${deployment}.${method}`));
-  return resolved;
+  return checked(args.some(a => a instanceof DeploymentResponse) ? await Promise.all(args) : args, deployment, method);
+}
+
+function checked(args: unknown[], deployment: string, method: string): unknown[] {
+  for (let i = 0; i < args.length; i++) assertSerializable(args[i], `argument ${i + 1} of ${deployment}.${method}`);
+  return args;
 }
 
 export function isDeploymentHandle(value: unknown): boolean {

@@ -54,9 +54,9 @@ export class Router {
     return this.#queue.length;
   }
 
-  async call(method: string, args: unknown[], signal: AbortSignal): Promise<unknown> {
+  async call(method: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
     for (;;) {
-      const replica = await this.#acquire(signal);
+      const replica = this.#ready(signal) ?? (await this.#acquire(signal));
       try {
         return await callActor(replica.handle, method, args, { signal });
       } catch (err) {
@@ -67,9 +67,9 @@ export class Router {
     }
   }
 
-  async *stream(method: string, args: unknown[], signal: AbortSignal): AsyncGenerator<unknown> {
+  async *stream(method: string, args: unknown[], signal?: AbortSignal): AsyncGenerator<unknown> {
     for (;;) {
-      const replica = await this.#acquire(signal);
+      const replica = this.#ready(signal) ?? (await this.#acquire(signal));
       let started = false;
       try {
         const iterator = callActor(replica.handle, method, args, { signal, stream: true }) as AsyncIterableIterator<unknown>;
@@ -103,8 +103,14 @@ export class Router {
     return err;
   }
 
-  #acquire(signal: AbortSignal): Promise<Replica> {
-    if (signal.aborted) return Promise.reject(new CancelledError(`a call to ${this.deployment}`, signal.reason));
+  /** A replica with room, taken at once when nothing waits before this call (the common case). */
+  #ready(signal: AbortSignal | undefined): Replica | undefined {
+    if (signal?.aborted || this.#gone || this.#queue.length > 0) return undefined;
+    return this.#pick();
+  }
+
+  #acquire(signal: AbortSignal | undefined): Promise<Replica> {
+    if (signal?.aborted) return Promise.reject(new CancelledError(`a call to ${this.deployment}`, signal.reason));
     if (this.#gone) return Promise.reject(new DeploymentGoneError(this.deployment));
     if (this.#queue.length === 0) {
       const replica = this.#pick();
@@ -115,25 +121,26 @@ export class Router {
       const onAbort = () => {
         const i = this.#queue.indexOf(waiter);
         if (i >= 0) this.#queue.splice(i, 1);
-        reject(new CancelledError(`a call to ${this.deployment}`, signal.reason));
+        reject(new CancelledError(`a call to ${this.deployment}`, signal!.reason));
       };
       const waiter: Waiter = {
         grant: r => {
-          signal.removeEventListener('abort', onAbort);
+          signal?.removeEventListener('abort', onAbort);
           resolve(r);
         },
         fail: err => {
-          signal.removeEventListener('abort', onAbort);
+          signal?.removeEventListener('abort', onAbort);
           reject(err);
         },
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
     });
   }
 
   #pick(): Replica | undefined {
-    const i = chooseReplica(this.#replicas.map(r => r.inFlight), this.#maxOngoing);
+    const replicas = this.#replicas;
+    const i = replicas.length === 1 ? (replicas[0].inFlight < this.#maxOngoing ? 0 : -1) : chooseReplica(replicas.map(r => r.inFlight), this.#maxOngoing);
     if (i < 0) return undefined;
     const replica = this.#replicas[i];
     replica.inFlight++;
