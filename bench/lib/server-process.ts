@@ -13,9 +13,9 @@ export interface RunningServer {
 export async function startServerProcess(
   command: string,
   args: string[],
-  { readyTimeoutMs = 20_000, killAfterMs = 3000, cwd }: { readyTimeoutMs?: number; killAfterMs?: number; cwd?: string } = {},
+  { readyTimeoutMs = 20_000, killAfterMs = 3000, cwd, env }: { readyTimeoutMs?: number; killAfterMs?: number; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<RunningServer> {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env: env && { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = once(child, 'exit');
   let ready = () => {};
@@ -35,13 +35,16 @@ export async function startServerProcess(
       reject(new Error(`${command} ${args.join(' ')} did not start: ${err.message}\n${output.slice(-2000)}`));
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', onData);
     child.once('error', fail);
     const early = (code: number | null, signal: string | null) => fail(new Error(`exited early (code ${code}, signal ${signal})`));
     child.once('exit', early);
     ready = () => child.off('exit', early);
   });
   ready();
+  // Stop scanning what the server prints (a served app may log every request).
+  child.stdout.removeAllListeners('data');
+  child.stderr.removeAllListeners('data');
   child.stdout.resume();
   child.stderr.resume();
   return {

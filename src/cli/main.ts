@@ -82,7 +82,8 @@ async function run(args: string[]): Promise<number> {
   clearInterval(progress);
   const address = serve.address!;
   const url = `http://${address.host}:${address.port}`;
-  console.error(`\ntroupe: serving ${modulePath}:${exportName} on ${url} (docs at ${url}/docs) after ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops.`);
+  // "listening <url>" is the line scripts wait for (bench/lib/server-process.ts, test/cli/run.test.ts).
+  console.error(`\ntroupe: ${modulePath}:${exportName} listening ${url} (docs at ${url}/docs), ready after ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops.`);
   return new Promise<number>(resolve => {
     let stopping = false;
     const stop = async (signal: string) => {

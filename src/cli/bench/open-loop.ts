@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { BenchOptionsError } from './errors.ts';
-import { interArrival, seededRandom } from './arrivals.ts';
+import { fixedCountArrivals, interArrival, seededRandom } from './arrivals.ts';
 import type { Lane } from './lanes.ts';
 import type { BenchResult } from './result.ts';
 import { RunState, positive, type CommonOptions } from './run-state.ts';
@@ -8,7 +8,10 @@ import { RunState, positive, type CommonOptions } from './run-state.ts';
 export interface OpenLoopOptions extends CommonOptions {
   /** Arrivals per second, whatever the server's speed. */
   rate: number;
-  /** Poisson (exponential gaps, the default) or evenly spaced. */
+  /**
+   * Poisson (the default) or evenly spaced. A Poisson run with a duration and no count gets
+   * round(rate x duration) arrivals at random times (see fixedCountArrivals); with a count, exponential gaps.
+   */
   arrival?: 'poisson' | 'uniform';
   /** Most requests in flight at once (connections for HTTP); later arrivals wait, their clock running. Default 512. */
   maxInFlight?: number;
@@ -30,7 +33,12 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<BenchResult> {
   }
   const run = new RunState(options, `open ${options.rate}/s`);
   const maxInFlight = options.maxInFlight ?? 512;
-  const gap = interArrival(options.rate, arrival, seededRandom(options.seed ?? 0x7e57));
+  const random = seededRandom(options.seed ?? 0x7e57);
+  const windowMs = run.deadline - run.t0;
+  const gap =
+    arrival === 'poisson' && options.count === undefined && Number.isFinite(windowMs)
+      ? fixedCountArrivals(options.rate, windowMs, random)
+      : interArrival(options.rate, arrival, random);
   const lanes: Lane[] = [];
   const free: Lane[] = [];
   // Arrivals waiting for a lane, oldest first; emptied whenever it drains.
@@ -99,6 +107,11 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<BenchResult> {
         if (now - due > maxLag) maxLag = now - due;
         dispatch(due, run.sent(due));
         due += gap();
+      }
+      if (due === Infinity) {
+        // A fixed-count schedule is spent: the run covered its whole window (stoppedBy stays 'duration').
+        stopped = true;
+        return maybeFinish();
       }
       if (performance.now() >= run.hardStop) {
         run.mustStop(run.hardStop);

@@ -46,7 +46,7 @@ export function formatResult(r: BenchResult): string {
   const load = r.mode === 'closed' ? `c=${r.concurrency}` : `rate=${r.offeredRate}/s`;
   const errs = r.errorCount === 0 ? 'no errors' : Object.entries(r.errors).map(([k, v]) => `${k}=${v}`).join(' ');
   return (
-    `${r.label} [${load}] ${Math.round(r.throughput)} req/s  ` +
+    `${r.label} [${load}] ${r.throughput >= 100 ? Math.round(r.throughput) : r.throughput.toFixed(1)} req/s  ` +
     `p50 ${fmtMs(l.p50)}  p90 ${fmtMs(l.p90)}  p99 ${fmtMs(l.p99)}  p99.9 ${fmtMs(l.p999)}  max ${fmtMs(l.max)} ms  ` +
     `(${r.ok} ok, ${errs})`
   );

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { runClosedLoop, runOpenLoop, BenchOptionsError } from '../../../src/cli/bench/index.ts';
-import { interArrival, seededRandom } from '../../../src/cli/bench/arrivals.ts';
+import { fixedCountArrivals, interArrival, seededRandom } from '../../../src/cli/bench/arrivals.ts';
 import { refusedUrl, startHttp } from '../../fixtures/bench/servers.ts';
 
 t.test('Poisson gaps average 1000/rate ms and replay with the same seed', async (t) => {
@@ -48,6 +48,25 @@ t.test('few requests at a low rate: throughput is over the whole window, not up 
   t.ok(r.durationMs >= 2500, `window ${r.durationMs} ms covers the whole schedule`);
   t.ok(r.throughput <= 2, `throughput ${r.throughput}/s is not above the offered rate`);
   t.equal(r.throughput, Math.round((r.ok * 1000 * 10) / r.durationMs) / 10, 'throughput is replies over the window');
+});
+
+t.test('Poisson at a low rate over a short window: the offered number of requests, throughput not above the rate', async (t) => {
+  // Exponential gaps from the default seed put 4 arrivals in the first 3 s at 0.2/s (the old report: 1.3/s).
+  for (const [rate, durationMs, expected] of [
+    [0.5, 4000, 2],
+    [2, 3000, 6],
+    [5, 1000, 5],
+  ] as const) {
+    const r = await runOpenLoop({ target: async () => 'ok', rate, durationMs, progress: false });
+    t.equal(r.stoppedBy, 'duration', `${rate}/s: ended by its duration`);
+    t.equal(r.requests, expected, `${rate}/s for ${durationMs} ms: ${expected} arrivals`);
+    t.ok(r.throughput <= rate, `${rate}/s: throughput ${r.throughput}/s`);
+  }
+  const gaps = fixedCountArrivals(4, 1000, seededRandom(3));
+  const times: number[] = [];
+  for (let g = gaps(), at = 0; g !== Infinity; g = gaps()) times.push((at += g));
+  t.equal(times.length, 3, 'the first arrival is at the start, three more at random times, then none');
+  t.ok(times.every((x, i) => x >= 0 && x < 1000 && (i === 0 || x >= times[i - 1])), 'sorted, inside the window');
 });
 
 t.test('closed loop window still ends at the last reply after the deadline', async (t) => {
