@@ -23,7 +23,21 @@ export {
   type ActorHandle,
   type RemoteFunction,
   type CallContext,
+  objectStore,
 } from './core/index.ts';
+export {
+  ObjectStore,
+  ObjectStoreFullError,
+  ObjectReleasedError,
+  ForeignObjectRefError,
+  InvalidObjectRefError,
+  InvalidTensorError,
+  ObjectNotHeldError,
+  type ObjectRef,
+  type ObjectStoreStats,
+  type Tensor,
+  type Dtype,
+} from './store/index.ts';
 export {
   deployment,
   bind,

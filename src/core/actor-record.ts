@@ -9,6 +9,7 @@ import { ActorDiedError } from './errors.ts';
 import { lazyIterator } from './iterators.ts';
 import { snapshot } from './topics.ts';
 import type { ActorAddress, ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
+import type { ObjectStore } from '../store/index.ts';
 
 export type ActorState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'dead';
 
@@ -32,6 +33,8 @@ export interface ActorEvents {
   connect(from: ActorRecord, message: Extract<WorkerToMain, { t: 'connect' }>): void;
   /** The worker died; `final` when no restart follows. */
   died(record: ActorRecord, error: Error, final: boolean): void;
+  /** The runtime's object store: each worker incarnation gets a holder id, given back when its thread ends. */
+  objectStore?: { store: ObjectStore; claimHolder(): number; threadEnded(holder: number): void };
 }
 
 const bootUrl = new URL('./boot.mjs', import.meta.url);
@@ -159,6 +162,8 @@ export class ActorRecord {
   #start(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const incarnation = ++this.#incarnation;
+    const objectStore = this.#events.objectStore;
+    const holder = objectStore?.claimHolder();
     const data: ActorWorkerData = {
       kind: 'actor',
       runtimeId: this.spec.runtimeId,
@@ -171,7 +176,7 @@ export class ActorRecord {
       args: this.spec.args,
       maxConcurrency: this.spec.maxConcurrency,
       callPort: port2,
-      store: this.spec.store,
+      store: holder === undefined ? undefined : { ...(this.spec.store as object), holder },
       topics: snapshot(),
     };
     const worker = new Worker(bootUrl, {
@@ -183,7 +188,7 @@ export class ActorRecord {
     });
     this.#worker = worker;
     this.#lastError = undefined;
-    const link = new Connection(port1, this.label);
+    const link = new Connection(port1, this.label, objectStore?.store ?? null);
     this.#link = link;
 
     return new Promise<void>((resolve, reject) => {
@@ -221,6 +226,8 @@ export class ActorRecord {
         this.#lastError = err;
       });
       worker.on('exit', code => {
+        // The thread is gone: every hold it had on stored objects is dropped (its views died with it).
+        if (holder !== undefined) objectStore!.threadEnded(holder);
         if (this.#worker !== worker) return;
         this.#worker = undefined;
         const why = this.#describeExit(code);

@@ -9,6 +9,7 @@ import { setThreadContext } from './thread-context.ts';
 import { WorkerConnector } from './worker-connector.ts';
 import { deliver } from './topics.ts';
 import type { ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
+import { attachWorkerStore, type WorkerStoreData } from '../store/index.ts';
 
 const data = workerData as ActorWorkerData;
 const port = parentPort!;
@@ -43,6 +44,8 @@ port.on('message', (message: MainToWorker) => {
 });
 
 try {
+  // Large typed arrays in calls arrive as views of the runtime's object store, held by this thread's holder id.
+  attachWorkerStore(data.store as WorkerStoreData | undefined);
   const Cls = await loadExport(data.module, data.exportName, data.className);
   if (typeof Cls !== 'function') throw new TypeError(`the export for ${data.className} in ${data.module} is a ${typeof Cls}, not a class`);
   const args = decode(data.args) as unknown[];

@@ -8,6 +8,9 @@ import type { TransferListItem } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../errors/index.ts';
 import { UnserializableError } from './errors.ts';
+import {
+  adoptRecord, dropRecords, refRecord, threadObjectStore, travelsByRef, type ObjectRef, type ObjectStore, type TypedArray,
+} from '../store/index.ts';
 
 const packr = new Packr({ structuredClone: true, useRecords: false, moreTypes: true });
 
@@ -57,20 +60,68 @@ addExtension({
   read: (index: number) => attachments[index],
 });
 
+// ---- ObjectRef extension (0x13): large typed arrays travel through the object store ----
+// While a frame is packed, `outgoing` is the store of the runtime on the other end (a worker thread's own
+// store, or the one the main thread's link names); typed arrays of at least its inline threshold are put
+// there and only a ref record is packed. The lifetime rule is in src/store/wire.ts. No store (constructor
+// arguments kept for restarts, runtimes with objectStore: false), a full arena, or a small array: inline.
+let outgoing: ObjectStore | undefined;
+/** Refs made for the frame being packed: given back if packing fails. */
+let madeRefs: ObjectRef[] = [];
+/** The array being written inline after the arena had no room (so the extension lets msgpackr have it). */
+let inlineOnce: unknown;
+
+class StoreBound {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return outgoing !== undefined && value !== inlineOnce && travelsByRef(value, outgoing);
+  }
+}
+
+addExtension({
+  Class: StoreBound as never,
+  type: 0x13,
+  pack(value: TypedArray, allocateForWrite: (n: number) => unknown, pack: (v: unknown) => void) {
+    const record = refRecord(value, outgoing!, madeRefs);
+    if (record) return record;
+    // msgpackr's own typed-array form, for a new view of the same bytes: `value` itself is already in
+    // msgpackr's structured-clone reference map, and packing it again would write a pointer to itself.
+    allocateForWrite(0);
+    const same = new (value.constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray)(value.buffer, value.byteOffset, value.length);
+    inlineOnce = same;
+    try {
+      pack(same);
+    } finally {
+      inlineOnce = undefined;
+    }
+  },
+  unpack: (bytes: Uint8Array) => adoptRecord(bytes),
+} as never);
+
 export interface Frame {
   bytes: Uint8Array;
   /** Values that travel beside the bytes by structured clone with transfer (see transfer()). */
   attachments?: unknown[];
 }
 
-export function encode(value: unknown): { frame: Frame; transferList: TransferListItem[] } {
+/**
+ * Packs a value with msgpackr. Large typed arrays go by ref through `store` (default: this worker thread's
+ * store; null: inline, for frames decoded more than once or by a thread outside the runtime).
+ */
+export function encode(value: unknown, store: ObjectStore | null = threadObjectStore() ?? null): { frame: Frame; transferList: TransferListItem[] } {
   attachments = [];
+  outgoing = store ?? undefined;
+  madeRefs = [];
   let packed: Uint8Array;
   try {
     packed = packr.pack(value);
+  } catch (err) {
+    if (outgoing) dropRecords(madeRefs, outgoing);
+    throw err;
   } finally {
     var taken = attachments as Transfer<unknown>[];
     attachments = [];
+    outgoing = undefined;
+    madeRefs = [];
   }
   // pack() returns a view on msgpackr's reusable buffer: copy out exactly the frame's bytes.
   const bytes = Uint8Array.prototype.slice.call(packed);
@@ -91,7 +142,7 @@ export function decode(frame: Frame): unknown {
 
 /** Encodes a value once (constructor arguments kept for restarts). */
 export function encodeStandalone(value: unknown): Frame {
-  return encode(value).frame;
+  return encode(value, null).frame;
 }
 
 /**
@@ -464,14 +515,17 @@ function decodeCompact(bytes: Uint8Array): object[] {
   return out;
 }
 
-/** Encodes a batch of call-traffic messages: a compact frame when they are simple, msgpackr otherwise. */
-export function encodeMessages(batch: readonly object[]): { frame: Frame; transferList: TransferListItem[] } {
+/**
+ * Encodes a batch of call-traffic messages: a compact frame when they are simple, msgpackr otherwise.
+ * `store`: where large typed arrays go (default: this worker thread's store; null: inline).
+ */
+export function encodeMessages(batch: readonly object[], store?: ObjectStore | null): { frame: Frame; transferList: TransferListItem[] } {
   const compact = encodeCompact(batch);
   if (compact) return { frame: { bytes: compact }, transferList: [compact.buffer as ArrayBuffer] };
   // msgpackr (2.1.3, useRecords: false) packs a cycle but cannot unpack it: the receiver would drop
   // the frame and the call would never settle. Refuse it here, where the call can be failed.
   for (const m of batch) if (hasCycle(m, new Set(), 0)) throw new UnserializableError('a call argument or result', CYCLE_HELP);
-  return encode(batch);
+  return encode(batch, store === undefined ? threadObjectStore() ?? null : store);
 }
 
 const CYCLE_HELP = 'a structure that refers to itself and also holds values other than plain objects, arrays and primitives (a Date, Map, Set, typed array or class instance); break the cycle, or keep the cyclic part to plain objects and arrays';

@@ -2,6 +2,7 @@
 // credit window, cancels, and settles every pending call when the link fails.
 import type { MessagePort } from 'node:worker_threads';
 import { FramedPort } from './framed-port.ts';
+import type { ObjectStore } from '../store/index.ts';
 import { CancelledError } from './errors.ts';
 import { STREAM_WINDOW, type FromActor, type ToActor } from './protocol.ts';
 
@@ -31,7 +32,8 @@ export class Connection {
   #label: string;
   #refed = true;
 
-  constructor(port: MessagePort, label: string) {
+  /** `store`: the object store of the actor's runtime, where large typed arguments go (null: inline). */
+  constructor(port: MessagePort, label: string, store?: ObjectStore | null) {
     this.#label = label;
     this.#port = new FramedPort<ToActor, FromActor>(port, {
       message: m => this.#receive(m),
@@ -43,7 +45,7 @@ export class Connection {
         this.#settle(m.id);
         p.reject(err instanceof Error ? err : new Error(String(err)));
       },
-    });
+    }, store);
     this.#updateRef();
   }
 

@@ -3,6 +3,7 @@
 // load this turns thousands of postMessage calls into a few.
 import type { MessagePort } from 'node:worker_threads';
 import { decodeMessages, encodeMessages, type Frame } from './codec.ts';
+import type { ObjectStore } from '../store/index.ts';
 
 /** Frames up to this size are copied by postMessage; larger ones have their buffer transferred. */
 const COPY_BELOW = 64 * 1024;
@@ -15,12 +16,16 @@ export class FramedPort<Out, In> {
   #sentBatches = 0;
 
   #onSendFailed: (message: Out, err: unknown) => void;
+  /** Where large typed arrays go (the peer's runtime's object store); undefined: this worker thread's store. */
+  #store: ObjectStore | null | undefined;
 
   constructor(
     port: MessagePort,
     handlers: { message(message: In): void; badFrame(err: unknown): void; sendFailed(message: Out, err: unknown): void },
+    store?: ObjectStore | null,
   ) {
     this.#port = port;
+    this.#store = store;
     this.#onSendFailed = handlers.sendFailed;
     const { message: onMessage, badFrame: onBadFrame } = handlers;
     port.on('message', (data: Uint8Array | Frame) => {
@@ -66,7 +71,7 @@ export class FramedPort<Out, In> {
   };
 
   #post(batch: Out[]): void {
-    const { frame, transferList } = encodeMessages(batch as object[]);
+    const { frame, transferList } = encodeMessages(batch as object[], this.#store);
     // A frame without transferred values goes as its bare bytes (no wrapper object to serialize), and
     // a small one is copied: measured, that beats detaching and re-attaching its ArrayBuffer.
     if (frame.attachments) this.#port.postMessage(frame, transferList as any);

@@ -1,5 +1,5 @@
 // The actor runtime's face: actors on worker threads, typed handles, tasks on a pool.
-export { Runtime, currentRuntime, type RuntimeOptions, type SpawnOptions, type ActorInfo } from './runtime.ts';
+export { Runtime, currentRuntime, objectStore, type RuntimeOptions, type SpawnOptions, type ActorInfo } from './runtime.ts';
 export { actor } from './actor-decorator.ts';
 export { makeHandle, addressOf, isHandle, callActor, registerConnector, type ActorHandle, type RemoteMethod, type Connector } from './handle.ts';
 export { remote, type RemoteFunction } from './task-pool.ts';

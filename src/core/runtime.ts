@@ -15,12 +15,19 @@ import type { ActorAddress, ConnectControl } from './protocol.ts';
 import { TaskPool, type RemoteFunction } from './task-pool.ts';
 import { setThreadContext } from './thread-context.ts';
 import { deliver } from './topics.ts';
+import { HolderTable, ObjectStore, registerStore, threadObjectStore, unregisterStore, type WorkerStoreData } from '../store/index.ts';
 
 export interface RuntimeOptions {
   /** Most actors alive at once (default 256). */
   maxActors?: number;
   /** Threads of the task pool (default: the number of cores). */
   taskThreads?: number;
+  /**
+   * The shared-memory object store: typed arrays of at least `inlineThresholdBytes` (default 64 KiB) in call
+   * arguments and results travel as refs to it instead of being copied. `capacityBytes` default: 1 GiB or an
+   * eighth of the machine's memory, whichever is less (virtual memory until used). `false`: no store.
+   */
+  objectStore?: { capacityBytes?: number; inlineThresholdBytes?: number } | false;
 }
 
 export interface SpawnOptions {
@@ -51,6 +58,11 @@ type Ctor = abstract new (...args: any[]) => any;
 
 const runtimes = new Set<Runtime>();
 
+/** The object store of this thread's runtime: a worker thread's own, or on the main thread the current runtime's. */
+export function objectStore(): ObjectStore | undefined {
+  return threadObjectStore() ?? currentRuntime()?.objectStore;
+}
+
 /** The most recently started runtime that is still open (what getActor() uses on the main thread). */
 export function currentRuntime(): Runtime | undefined {
   let last: Runtime | undefined;
@@ -70,11 +82,15 @@ export class Runtime implements Connector {
   #tasks: TaskPool | undefined;
   /** Extra workerData every actor thread receives (set by the object store's integration). */
   #shared: unknown;
+  #store: ObjectStore | undefined;
+  #holders: HolderTable | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     const maxActors = options.maxActors ?? 256;
     if (!Number.isInteger(maxActors) || maxActors < 1) throw new RangeError(`maxActors must be a positive integer, got ${maxActors}`);
-    this.#options = { maxActors, taskThreads: options.taskThreads ?? Math.max(1, os.availableParallelism()) };
+    const taskThreads = options.taskThreads ?? Math.max(1, os.availableParallelism());
+    this.#options = { maxActors, taskThreads, objectStore: options.objectStore ?? {} };
+    if (options.objectStore !== false) this.#openStore(options.objectStore ?? {}, maxActors + taskThreads + 8);
     registerConnector(this.id, this);
     runtimes.add(this);
     setThreadContext({ runtimeId: this.id, lookup: async name => this.lookupName(name) });
@@ -82,6 +98,39 @@ export class Runtime implements Connector {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * The runtime's object store (undefined with `objectStore: false`): `put` a typed array to pass the ref
+   * explicitly, `get` a view of a ref, `stats()` for usage. Inside an actor, `objectStore()` gives the same store.
+   */
+  get objectStore(): ObjectStore | undefined {
+    return this.#store;
+  }
+
+  #openStore(options: { capacityBytes?: number; inlineThresholdBytes?: number }, maxHolders: number): void {
+    if (typeof options !== 'object' || options === null) throw new TypeError('objectStore must be { capacityBytes?, inlineThresholdBytes? } or false');
+    const store = ObjectStore.create({ capacity: options.capacityBytes, inlineThreshold: options.inlineThresholdBytes, maxHolders });
+    const holders = HolderTable.create(maxHolders);
+    registerStore(store);
+    this.#store = store;
+    this.#holders = holders;
+    this.#shared = { share: store.share(), holders: holders.buffer } satisfies WorkerStoreData;
+  }
+
+  // Each actor thread holds stored objects under its own holder id; when the thread ends, what it held is dropped.
+  #storeHooks() {
+    const store = this.#store;
+    const holders = this.#holders;
+    if (!store || !holders) return undefined;
+    return {
+      store,
+      claimHolder: () => holders.claim(-1),
+      threadEnded: (holder: number) => {
+        if (!store.closed) store.releaseHolder(holder);
+        holders.free(holder);
+      },
+    };
   }
 
   /** Starts an actor: one instance of `cls` in its own worker thread. Resolves once its constructor and init() are done. */
@@ -114,7 +163,11 @@ export class Runtime implements Connector {
         resourceLimits: options.resourceLimits,
         store: this.#shared,
       },
-      { connect: (from, message) => this.#connect(from, message), died: (r, err, final) => this.#died(r, err, final) },
+      {
+        connect: (from, message) => this.#connect(from, message),
+        died: (r, err, final) => this.#died(r, err, final),
+        objectStore: this.#storeHooks(),
+      },
     );
     this.#actors.set(actorId, record);
     this.#names.set(name, record);
@@ -170,6 +223,7 @@ export class Runtime implements Connector {
     runtimes.delete(this);
     await Promise.all([...this.#actors.values()].map(r => r.kill('the runtime shut down')));
     await this.#tasks?.close();
+    this.#closeStore();
     this.#actors.clear();
     this.#names.clear();
     unregisterConnector(this.id);
@@ -185,6 +239,18 @@ export class Runtime implements Connector {
     this.#assertOpen();
     deliver(topic, value);
     for (const record of this.#actors.values()) record.notify({ t: 'publish', topic, value });
+  }
+
+  // Pool threads that ended without their exit handler (terminated) still hold ids: drop them, then holder 0's.
+  #closeStore(): void {
+    const store = this.#store;
+    if (!store) return;
+    for (const holder of this.#holders!.claimed()) {
+      store.releaseHolder(holder);
+      this.#holders!.free(holder);
+    }
+    store.close();
+    unregisterStore(store);
   }
 
   /** @internal Lets lower layers (the object store) add data every worker thread receives. */

@@ -148,6 +148,28 @@ export class Arena {
     });
   }
 
+  /** Moves one hold from `from` to `to` (a ref handed from one thread to another); the total is unchanged. */
+  move(ref: RefClaim, from: number, to: number): void {
+    this.#checkHolder(from);
+    this.#checkHolder(to);
+    this.#lock(() => {
+      this.#checkLocked(ref);
+      const { maxHolders } = this.layout;
+      const have = this.#holds[ref.id * maxHolders + from]!;
+      if (have === 0) {
+        throw new ObjectNotHeldError(
+          `holder ${from} does not hold object ${ref.id}, so its hold cannot pass to holder ${to}: the sending thread released it or ended before the ref was received`,
+          { id: ref.id, from, to },
+        );
+      }
+      if (this.#holds[ref.id * maxHolders + to]! >= MAX_COUNT) {
+        throw new ObjectStoreConfigError(`holder ${to} holds object ${ref.id} ${MAX_COUNT} times; at most ${MAX_COUNT} holds per holder`, { holder: to });
+      }
+      this.#holds[ref.id * maxHolders + from] = have - 1;
+      this.#holds[ref.id * maxHolders + to]! += 1;
+    });
+  }
+
   /**
    * Drops `count` holds of `holder` ('all' drops every one it has). Returns the holds dropped and frees the
    * object when no holder is left. Throws ObjectNotHeldError when the holder holds fewer than asked.

@@ -12,3 +12,8 @@ export {
   ObjectReleasedError, ObjectStoreFullError, ForeignObjectRefError, InvalidObjectRefError, InvalidTensorError,
   ObjectNotHeldError, ObjectStoreLockError, ObjectStoreConfigError,
 } from './errors.ts';
+export { HolderTable } from './holders.ts';
+export {
+  type WorkerStoreData, registerStore, unregisterStore, threadObjectStore, attachWorkerStore, travelsByRef, refRecord,
+  dropRecords, adoptRecord,
+} from './wire.ts';

@@ -302,6 +302,18 @@ export class ObjectStore {
     return view;
   }
 
+  /**
+   * Takes over one hold that holder `from` made for this thread (a ref that arrived in a message) and
+   * returns a view owning it, as take() does. Fails with a clear error if `from` no longer holds it.
+   */
+  adopt(ref: ObjectRef, from: number): TypedArray {
+    const r = this.#own(ref);
+    this.#arena.move(claimOf(r), from, this.holder);
+    const view = this.#view(r);
+    this.#track(view, r, true);
+    return view;
+  }
+
   getTensor(ref: ObjectRef): Tensor {
     const r = this.#own(ref);
     return { dtype: r.dtype, shape: r.shape, data: this.get(r) };
