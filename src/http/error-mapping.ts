@@ -11,6 +11,8 @@ export interface ErrorReply {
   internal: boolean;
 }
 
+// Overloaded: the client should come back later (Retry-After). The router's queue is full, or a @batch method's.
+const OVERLOADED = new Set(['TROUPE_ERR_BACKPRESSURE', 'TROUPE_ERR_BATCH_QUEUE_FULL']);
 const SERVICE_UNAVAILABLE = new Set(['TROUPE_ERR_NO_REPLICA', 'TROUPE_ERR_REPLICA_DIED', 'TROUPE_ERR_SHUTTING_DOWN', 'TROUPE_ERR_DRAINING']);
 const GATEWAY_TIMEOUT = new Set(['TROUPE_ERR_REQUEST_TIMEOUT', 'TROUPE_ERR_TIMEOUT']);
 
@@ -23,7 +25,7 @@ export function describeError(err: unknown): ErrorReply {
   const details = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>;
 
   if (code === 'TROUPE_ERR_CANCELLED') return reply(0, code, message, {}, false);
-  if (code === 'TROUPE_ERR_BACKPRESSURE') {
+  if (code && OVERLOADED.has(code)) {
     const after = Number(details.retryAfterSeconds ?? details.retryAfter ?? 1);
     return { ...reply(503, code, message, stripInternal(details), false), headers: { 'retry-after': String(Number.isFinite(after) && after > 0 ? Math.ceil(after) : 1) } };
   }

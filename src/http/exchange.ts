@@ -12,6 +12,18 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   for (const key in headers) if (key.toLowerCase() === name) return true;
   return false;
 }
+// Under load many requests end in the same millisecond: format its timestamp once.
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 const statusLines = new Map<number, string>();
 export function statusLine(status: number): string {
   let line = statusLines.get(status);
@@ -165,7 +177,7 @@ export class Exchange {
 
   logEntry(): AccessLogEntry {
     return {
-      time: new Date().toISOString(),
+      time: isoNow(),
       requestId: this.requestId,
       app: this.app,
       deployment: this.deployment,

@@ -14,12 +14,23 @@ import { Exchange } from './exchange.ts';
 import { buildOpenApi, joinPath } from './openapi.ts';
 import { encodeChunk, encodeResult, encodeSse, streamContentType } from './response.ts';
 import { validate } from './schema.ts';
+import { SignalPool } from './signal-pool.ts';
 import type { CallOptions, HttpLogger, HttpProxyOptions, MountedApp, RequestRecord, RouteInput } from './types.ts';
 import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
 
 const EMPTY = new Uint8Array(0);
 const JSON_TYPE = 'application/json';
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/** A request without a body, waiting for the end of the poll phase to be dispatched. */
+interface Job {
+  ex: Exchange;
+  app: CompiledApp;
+  route: CompiledRoute;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+  qs: string;
+}
 
 export interface ResolvedOptions {
   host: string;
@@ -34,6 +45,8 @@ export class ProxyEngine {
   readonly #app: TemplatedApp;
   readonly #ws: WebSocketBridge;
   readonly #inflight = new Set<Exchange>();
+  readonly #signals = new SignalPool();
+  #queued: Job[] = [];
   #apps: CompiledApp[] = [];
   #listen: us_listen_socket | undefined;
   #port = -1;
@@ -208,7 +221,7 @@ export class ProxyEngine {
       const chosen = route;
       if (!hasBody) {
         ex.closeAfter = false;
-        void this.#dispatch(ex, app, chosen, params, headers, qs, EMPTY);
+        this.#later({ ex, app, route: chosen, params, headers, qs });
         return;
       }
       this.#readBody(ex, headers).then(
@@ -222,6 +235,19 @@ export class ProxyEngine {
       this.#fail(ex, err);
     }
   }
+
+  /** Dispatches after the poll phase: requests that arrived in the same turn of the event loop then reach the
+   * target in one go, so their replica calls share one message to the worker (and its replies come back in one). */
+  #later(job: Job): void {
+    this.#queued.push(job);
+    if (this.#queued.length === 1) setImmediate(this.#runQueued);
+  }
+
+  readonly #runQueued = (): void => {
+    const jobs = this.#queued;
+    this.#queued = [];
+    for (const j of jobs) void this.#dispatch(j.ex, j.app, j.route, j.params, j.headers, j.qs, EMPTY);
+  };
 
   /** Reads the body as it arrives, stopping as soon as it passes maxBodyBytes or the time limit. */
   #readBody(ex: Exchange, headers: Record<string, string>): Promise<Uint8Array> {
@@ -269,7 +295,8 @@ export class ProxyEngine {
       this.#fail(ex, err);
       return;
     }
-    const controller = new AbortController();
+    // A stream's iterator may hold its signal past the first value: only unary calls reuse controllers.
+    const controller = route.streaming ? new AbortController() : this.#signals.take();
     ex.controller = controller;
     const timeoutMs = route.timeoutMs ?? this.opts.requestTimeoutMs;
     this.#deadline(ex, timeoutMs, () => {
@@ -277,7 +304,7 @@ export class ProxyEngine {
       controller.abort(err);
       this.#fail(ex, err);
     });
-    const opts: CallOptions = { signal: controller.signal, requestId: ex.requestId, onReplica: (id) => { ex.replica = id; } };
+    const opts = new ExchangeCall(ex, controller.signal);
     const target = app.mounted.target;
     try {
       if (route.streaming) {
@@ -285,6 +312,10 @@ export class ProxyEngine {
       } else {
         const value = await target.call(route.methodName, args, opts);
         this.#deadline(ex, 0);
+        if (ex.controller === controller) {
+          ex.controller = undefined;
+          this.#signals.give(controller);
+        }
         if (ex.aborted || ex.answered) return;
         const out = encodeResult(value);
         ex.send(out.status, out.contentType, out.body, out.headers);
@@ -433,6 +464,23 @@ export class ProxyEngine {
     if (!app) return undefined;
     const m = app.websockets.match('GET', subPath(app, path));
     return m.kind === 'found' ? { app, route: m.entry, params: m.params } : undefined;
+  }
+}
+
+/** What the target gets with a call: a class, so that no closure is made per request. */
+class ExchangeCall implements CallOptions {
+  readonly #ex: Exchange;
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+
+  constructor(ex: Exchange, signal: AbortSignal) {
+    this.#ex = ex;
+    this.signal = signal;
+    this.requestId = ex.requestId;
+  }
+
+  onReplica(replicaId: string): void {
+    this.#ex.replica = replicaId;
   }
 }
 

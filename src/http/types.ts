@@ -2,11 +2,12 @@
 // Values that cross it must survive msgpack and structured clone: plain data, typed arrays, no functions.
 
 export interface CallOptions {
-  /** Aborted when the client goes away or the proxy's timeout fires: the replica call must be cancelled. */
+  /** Aborted when the client goes away or the proxy's timeout fires: the replica call must be cancelled. Valid
+   * until the call settles: remove its listeners by then and do not keep it (the proxy reuses it for a later call). */
   signal: AbortSignal;
   requestId: string;
-  /** Optional: the target reports which replica took the call, for the access log. */
-  onReplica?: (replicaId: string) => void;
+  /** Optional: the target reports which replica took the call, for the access log (call it as a method). */
+  onReplica?(replicaId: string): void;
 }
 
 export interface IngressTarget {

@@ -1,0 +1,11 @@
+// The troupe side of the no-op benchmark: an @ingress deployment whose GET / does nothing.
+import { deployment, get, ingress } from '../../src/index.ts';
+
+@deployment({ maxOngoingRequests: 1000, maxQueuedRequests: 10_000 })
+@ingress({ title: 'no-op', version: '1' })
+export class Noop {
+  @get('/')
+  root(): string {
+    return 'ok';
+  }
+}
