@@ -2,8 +2,10 @@
 //   Api (ingress)  POST /ocr: image bytes → [{ text, confidence, box }]
 //   Detector       decode + text boxes + crops (scales on its own)
 //   AngleClassifier  @batch over crops from many requests: turns upside-down crops
-//   Recognizer     @batch over crops of different widths, padded, CTC decoding (scales on its own)
+//   Recognizer     @batch over crops of different widths, CTC decoding (scales on its own)
 // Run it: npm start   (troupe run examples/ocr/app.ts:app)
+// Replicas and batch sizes from the environment: OCR_DETECTOR_REPLICAS, OCR_RECOGNIZER_REPLICAS (default 1),
+// OCR_REC_BATCH (crops per recognizer run, padded to the widest; default 1, the cheapest per crop on a CPU).
 import { Type } from '@sinclair/typebox';
 import {
   deployment, ingress, get, post, batch, HttpError, OnnxModel,
@@ -17,6 +19,7 @@ import { applyAngles } from './angle.ts';
 import type { Quad } from './geometry.ts';
 
 const replicas = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const recBatch = Number(process.env.OCR_REC_BATCH ?? 1);
 
 export interface Detection {
   boxes: Quad[];
@@ -44,7 +47,7 @@ export class AngleClassifier {
     this.model = await loadAngleModel(ocrModelPaths().angle, { numCpus: 1 });
   }
   /** Crops from many requests at once, each turned upright. */
-  @batch({ maxBatchSize: 32, batchWaitTimeoutMs: 5 })
+  @batch({ maxBatchSize: 16, batchWaitTimeoutMs: 5 })
   async upright(crops: Batch<RgbImage>): Promise<RgbImage[]> {
     return applyAngles(crops, await classifyAngles(this.model, crops));
   }
@@ -59,10 +62,14 @@ export class Recognizer {
     this.model = await loadRecognitionModel(paths.recognition, { numCpus: 1 });
     this.dictionary = await loadDictionary(paths.keys);
   }
-  /** Crops of different widths from many requests: grouped by aspect ratio, padded, decoded. */
-  @batch({ maxBatchSize: 16, batchWaitTimeoutMs: 5 })
+  /**
+   * Crops of different widths from many requests: grouped by aspect ratio into runs of OCR_REC_BATCH
+   * crops, padded to the widest of each run, decoded. On a CPU a crop run alone costs least, so the
+   * batch saves per-call overhead rather than model time; on a GPU larger runs pay.
+   */
+  @batch({ maxBatchSize: 8, batchWaitTimeoutMs: 2 })
   async recognize(crops: Batch<RgbImage>): Promise<Recognition[]> {
-    return recognizeText(this.model, this.dictionary, crops);
+    return recognizeText(this.model, this.dictionary, crops, { batchSize: recBatch });
   }
 }
 
