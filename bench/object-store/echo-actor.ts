@@ -1,19 +1,10 @@
-// The actor on the far side of the round-trip benchmark: it receives a Float32Array three ways and sends
-// it back. It attaches the object store from the runtime's shared workerData.
-import { workerData } from 'node:worker_threads';
-import { actor, transfer } from '../../src/index.ts';
-import { ObjectStore, type ObjectRef, type ObjectStoreShare } from '../../src/store/index.ts';
+// The actor on the far side of the round-trip benchmark: it receives a Float32Array and sends it back.
+// With the runtime's object store, a large array arrives as a view of the arena and goes back as a ref.
+import { actor, objectStore, transfer, type ObjectRef } from '../../src/index.ts';
 
 @actor()
 export class Echo {
-  readonly store: ObjectStore | undefined;
-
-  constructor(holder: number) {
-    const share = (workerData as { store?: ObjectStoreShare } | null)?.store;
-    this.store = share ? ObjectStore.attach(share, { holder }) : undefined;
-  }
-
-  /** Default path: the array is copied into the message and copied back. */
+  /** Default path: copied both ways with `objectStore: false`; by ref through the store otherwise. */
   echo(data: Float32Array): Float32Array {
     data[0]! += 1;
     return data;
@@ -25,12 +16,10 @@ export class Echo {
     return transfer(data);
   }
 
-  /** Only the ref travels: the caller retained it for this actor; it is retained for the caller (holder 0) on the way back. */
+  /** An explicit ref, borrowed for the call: the caller holds it until the call returns. */
   echoRef(ref: ObjectRef): ObjectRef {
-    const view = this.store!.take(ref) as Float32Array;
+    const view = objectStore()!.get(ref) as Float32Array;
     view[0]! += 1;
-    this.store!.retain(ref, 0);
-    this.store!.release(view);
     return ref;
   }
 }

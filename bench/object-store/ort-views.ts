@@ -44,3 +44,28 @@ console.log(`output ${session.outputNames[0]}: ${first.type} [${first.dims.join(
 await time('putTensor(output) into the store + release', 200, async () => store.release(await store.putTensor(first as never)));
 store.release(ref);
 store.close();
+
+// Does onnxruntime-node copy an input? A Shape model never reads its input's data, so its run time
+// grows with the input only if the binding copies the input. Same for an alias of arena memory.
+import { oneNodeModel } from '../../test/models/tiny-onnx.ts';
+const shapeSession = await ort.InferenceSession.create(oneNodeModel({
+  op: 'Shape', inputs: [{ name: 'x', elemType: 1, shape: ['n'] }], outputs: [{ name: 'y', elemType: 7, shape: [1] }],
+}));
+const identitySession = await ort.InferenceSession.create(oneNodeModel({
+  op: 'Identity', inputs: [{ name: 'x', elemType: 1, shape: ['n'] }], outputs: [{ name: 'y', elemType: 1, shape: ['n'] }],
+}));
+const big = ObjectStore.create({ capacity: 80 * 1024 * 1024 });
+for (const mib of [1, 64]) {
+  const n = (mib * 1024 * 1024) / 4;
+  const heapBig = new Float32Array(n).fill(1);
+  const bigRef = big!.putSync(heapBig);
+  const alias = big!.ortCompatibleView(bigRef).data as Float32Array;
+  await time(`Shape, heap input ${mib} MiB`, 50, () => shapeSession.run({ x: new ort.Tensor('float32', heapBig, [n]) }));
+  await time(`Shape, arena alias input ${mib} MiB`, 50, () => shapeSession.run({ x: new ort.Tensor('float32', alias, [n]) }));
+  await time(`allocate + copy ${mib} MiB (new Float32Array + set)`, 50, () => new Float32Array(n).set(heapBig));
+  const idOut = (await identitySession.run({ x: new ort.Tensor('float32', alias, [n]) })).y!;
+  console.log(`Identity on an arena alias: output shares the input's memory: ${(idOut.data as Float32Array).buffer === alias.buffer}, output buffer ${(idOut.data as Float32Array).buffer.constructor.name}`);
+  await time(`Identity, arena alias input ${mib} MiB (output copied out)`, 20, () => identitySession.run({ x: new ort.Tensor('float32', alias, [n]) }));
+  big!.release(bigRef);
+}
+big!.close();

@@ -1,11 +1,11 @@
 // Round trip of a Float32Array main → actor → main: copied (the runtime's default), transferred, or as an
 // ObjectRef to the shared arena. 16 MiB and 64 KiB, all in the same run, through the actor runtime
-// (Runtime.spawn) and through raw worker_threads (postMessage structured clone).
+// (Runtime.spawn: objectStore: false against the store integrated) and through raw worker_threads.
 //   node --import tsx bench/object-store/round-trip.ts [--quick]
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { Runtime, transfer } from '../../src/index.ts';
-import { ObjectStore, type ObjectRef } from '../../src/store/index.ts';
+import { ObjectStore, type ObjectRef } from '../../src/index.ts';
 import { Echo } from './echo-actor.ts';
 
 const quick = process.argv.includes('--quick');
@@ -36,45 +36,63 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`benchmark sanity check failed: ${what}`);
 }
 
-const store = ObjectStore.create({ capacity: 256 * MiB });
-
-// ---- through the actor runtime ----
-const runtime = new Runtime();
-runtime.setSharedWorkerData(store.share());
-const echo = await runtime.spawn(Echo, [1]);
+// ---- through the actor runtime: objectStore: false (typed arrays copied) vs the store integrated, same run ----
+const plain = new Runtime({ objectStore: false, taskThreads: 1 });
+const plainEcho = await plain.spawn(Echo, []);
+const runtime = new Runtime({ objectStore: { capacityBytes: 1024 * MiB }, taskThreads: 1 });
+const rtStore = runtime.objectStore!;
+const echo = await runtime.spawn(Echo, []);
+// Touch every page of the arena once, as a server that has run a while has: otherwise each put into fresh
+// memory pays page faults (a cold 16 MiB put measured ~6x slower under load).
+{
+  const { ref, data } = rtStore.allocateSync('uint8', [rtStore.capacity]);
+  data.fill(1);
+  rtStore.release(ref);
+}
 
 for (const { label, bytes, iterations, refIterations } of sizes) {
   const length = bytes / 4;
   let heap: Float32Array<ArrayBufferLike> = new Float32Array(length).fill(1);
   await measure('runtime', label, 'copy (default)', iterations, async () => {
-    const back = await echo.echo(heap);
-    check(back.length === length && back[0] === heap[0]! + 1, 'copy echo');
+    const back = await plainEcho.echo(heap);
+    check(back.length === length && back[0] === heap[0]! + 1 && !(back.buffer instanceof SharedArrayBuffer), 'copy echo');
   });
   await measure('runtime', label, 'transfer', iterations, async () => {
     const before = heap[0]!;
-    heap = await echo.echoTransfer(transfer(heap));
+    heap = await plainEcho.echoTransfer(transfer(heap));
     check(heap.length === length && heap[0] === before + 1, 'transfer echo');
   });
-  const ref = await store.put(heap);
-  const mine = store.get(ref) as Float32Array;
-  await measure('runtime', label, 'store ref', refIterations, async () => {
+  // The store integrated: the same call, no code change. A heap array is put (one copy) and the actor's
+  // view goes back by ref; an array that already lies in the arena is not copied at all.
+  await measure('runtime', label, 'store, heap array (1 copy)', iterations, async () => {
+    const back = await echo.echo(heap);
+    check(back.length === length && back[0] === heap[0]! + 1 && back.buffer instanceof SharedArrayBuffer, 'store echo');
+    rtStore.release(back);
+  });
+  const ref = await rtStore.put(heap);
+  const mine = rtStore.get(ref) as Float32Array;
+  await measure('runtime', label, 'store, view in arena (0 copies)', refIterations, async () => {
     const before = mine[0]!;
-    store.retain(ref, 1);
+    const back = await echo.echo(mine);
+    check(back[0] === before + 1 && mine[0] === before + 1, 'in-arena echo shares memory');
+    rtStore.release(back);
+  });
+  await measure('runtime', label, 'explicit ObjectRef', refIterations, async () => {
+    const before = mine[0]!;
     const back = (await echo.echoRef(ref)) as ObjectRef;
-    check((store.get(back) as Float32Array)[0] === before + 1, 'ref echo sees the actor\'s write');
-    store.release(back);
+    check((rtStore.get(back) as Float32Array)[0] === before + 1, 'ref echo sees the actor\'s write');
   });
-  await measure('runtime', label, 'store ref + put copy', iterations, async () => {
-    const r = await store.put(heap);
-    store.retain(r, 1);
-    const back = (await echo.echoRef(r)) as ObjectRef;
-    check((store.get(back) as Float32Array)[0] === heap[0]! + 1, 'put+ref echo');
-    store.release(back);
-    store.release(r);
-  });
-  store.release(ref);
+  rtStore.release(ref);
 }
+const beforeKill = rtStore.stats();
+await runtime.kill(echo); // the actor's views of its arguments are dropped with its thread
+const afterKill = rtStore.stats();
+check(afterKill.objects === 0 && afterKill.used === 0, 'every stored object released once the actor is gone');
+console.error(`store: ${beforeKill.puts} puts, peak ${(beforeKill.peak / MiB).toFixed(0)} MiB, ${beforeKill.failedPuts} sent inline (arena full), ${beforeKill.gcReleases} holds dropped by GC, ${afterKill.holderReleases} with the actor's thread`);
 await runtime.shutdown();
+await plain.shutdown();
+
+const store = ObjectStore.create({ capacity: 256 * MiB });
 
 // ---- raw worker_threads ----
 const worker = new Worker(new URL('./boot.mjs', import.meta.url), {
