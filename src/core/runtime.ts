@@ -11,7 +11,7 @@ import { ActorDiedError, ActorLimitError, ActorNameTakenError, ActorNotFoundErro
 import { addressOf, makeHandle, registerConnector, unregisterConnector, type ActorHandle, type Connector } from './handle.ts';
 import { requireLocation } from './locate.ts';
 import { failedIterator } from './iterators.ts';
-import type { ActorAddress, ConnectControl } from './protocol.ts';
+import type { ActorAddress, ConnectControl, MainToWorker } from './protocol.ts';
 import { TaskPool, type RemoteFunction } from './task-pool.ts';
 import { setThreadContext } from './thread-context.ts';
 import { deliver } from './topics.ts';
@@ -164,7 +164,7 @@ export class Runtime implements Connector {
         store: this.#shared,
       },
       {
-        connect: (from, message) => this.#connect(from, message),
+        connect: (from, message) => this.#connect(message, (reply, transfer) => from.notify(reply, transfer)),
         died: (r, err, final) => this.#died(r, err, final),
         objectStore: this.#storeHooks(),
       },
@@ -212,7 +212,7 @@ export class Runtime implements Connector {
   /** Runs a remote function (see remote()) on the task pool. */
   runTask<A extends unknown[], R>(fn: RemoteFunction<A, R>, args: A, options: { signal?: AbortSignal } = {}): Promise<Awaited<R>> {
     this.#assertOpen();
-    this.#tasks ??= new TaskPool(this.#options.taskThreads, this.#shared);
+    this.#tasks ??= new TaskPool(this.#options.taskThreads, this.#shared, { runtimeId: this.id, connect: (message, reply) => this.#connect(message, reply) });
     return this.#tasks.run(fn as unknown as RemoteFunction<unknown[], unknown>, args, options) as Promise<Awaited<R>>;
   }
 
@@ -239,6 +239,7 @@ export class Runtime implements Connector {
     this.#assertOpen();
     deliver(topic, value);
     for (const record of this.#actors.values()) record.notify({ t: 'publish', topic, value });
+    this.#tasks?.notify({ t: 'publish', topic, value });
   }
 
   // Pool threads that ended without their exit handler (terminated) still hold ids: drop them, then holder 0's.
@@ -299,21 +300,30 @@ export class Runtime implements Connector {
     if (this.#closed) throw new RuntimeClosedError();
   }
 
-  async #connect(from: ActorRecord, message: ConnectControl): Promise<void> {
+  // Serves a worker thread's (an actor's or a pool thread's) request for a link to an actor.
+  async #connect(message: ConnectControl, reply: (message: MainToWorker, transfer?: any[]) => void): Promise<void> {
     try {
       const target = message.name !== undefined ? this.#byName(message.name) : this.#actors.get(message.actorId!);
-      if (!target) throw new ActorNotFoundError(`#${message.actorId}`);
+      if (!target) throw this.#goneById(message.actorId!);
       await target.ready;
       if (message.name !== undefined && message.actorId === undefined) {
-        from.notify({ t: 'connected', req: message.req, actor: target.address() });
+        reply({ t: 'connected', req: message.req, actor: target.address() });
         return;
       }
       const { port1, port2 } = new MessageChannel();
       target.accept(port1);
-      from.notify({ t: 'connected', req: message.req, port: port2, actor: target.address() }, [port2]);
+      reply({ t: 'connected', req: message.req, port: port2, actor: target.address() }, [port2]);
     } catch (err) {
-      from.notify({ t: 'connected', req: message.req, error: toErrorRecord(err) });
+      reply({ t: 'connected', req: message.req, error: toErrorRecord(err) });
     }
+  }
+
+  /** Why no link to this actor id can be had: it died (and why), or it never existed. */
+  #goneById(actorId: number): Error {
+    const died = this.#tombstones.get(actorId);
+    if (!died) return new ActorNotFoundError(`#${actorId}`);
+    const details = (died as ActorDiedError).details as { actor?: string; reason?: string } | undefined;
+    return new ActorDiedError(details?.actor ?? `#${actorId}`, String(details?.reason ?? died.message), { cause: died.cause, delivered: false });
   }
 
   /** Calls `listener` when an actor is gone for good (died with no restart left, killed, or stopped). */
@@ -328,6 +338,7 @@ export class Runtime implements Connector {
     }
     const message = { t: 'peer-died' as const, actorId: record.spec.actorId, incarnation: record.incarnation, error: toErrorRecord(error) };
     for (const other of this.#actors.values()) if (other !== record) other.notify(message);
+    this.#tasks?.notify(message);
     if (final) this.#forget(record, error);
   }
 

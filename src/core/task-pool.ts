@@ -1,9 +1,14 @@
 // Stateless tasks (Ray's remote functions) on a piscina pool. Arguments and results use the same codec
 // as actor calls, so errors keep their class, code and stack, and an AbortSignal cancels a task.
+// Each pool thread also opens a control channel to the main thread (see task-worker.ts), over which it
+// asks for links to actors (handles and getActor() work inside tasks) and hears topics and deaths.
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { assertSerializable, decode, encodeStandalone, type Frame } from './codec.ts';
 import { CancelledError } from './errors.ts';
 import { callerModule, requireLocation, setLocation } from './locate.ts';
+import type { ConnectControl, MainToWorker } from './protocol.ts';
+import { snapshot } from './topics.ts';
 
 export const remoteFunctionKey = Symbol.for('troupe.remoteFunction');
 
@@ -31,18 +36,52 @@ export function remote<A extends unknown[], R>(fn: (...args: A) => R, options: {
   return wrapper;
 }
 
+/** How the pool's threads reach the runtime. */
+export interface TaskControl {
+  runtimeId: string;
+  /** Serves a thread's request for a link to an actor, as the runtime serves actors' requests. */
+  connect(message: ConnectControl, reply: (message: MainToWorker, transfer?: any[]) => void): void;
+}
+
+/** The message a pool thread posts on its parentPort (piscina emits it as the pool's 'message'). */
+export const taskControlMessage = 'troupe.task-control';
+
 export class TaskPool {
   #pool: Piscina;
+  #control: TaskControl | undefined;
+  /** One control port per live pool thread. */
+  #ports = new Set<MessagePort>();
 
-  constructor(threads: number, shared: unknown) {
+  constructor(threads: number, shared: unknown, control?: TaskControl) {
+    this.#control = control;
     this.#pool = new Piscina({
       filename: new URL('./task-boot.mjs', import.meta.url).href,
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: 30_000,
       execArgv: [],
-      workerData: { store: shared },
+      workerData: { store: shared, runtimeId: control?.runtimeId },
     });
+    this.#pool.on('message', (message: { t?: string; port?: MessagePort }) => {
+      if (message?.t === taskControlMessage && message.port) this.#attach(message.port);
+    });
+  }
+
+  /** Sends a control message (a topic value, a peer's death) to every pool thread. */
+  notify(message: MainToWorker): void {
+    for (const port of this.#ports) post(port, message);
+  }
+
+  #attach(port: MessagePort): void {
+    const control = this.#control;
+    if (!control) return port.close();
+    this.#ports.add(port);
+    port.on('message', (message: ConnectControl) => {
+      if (message.t === 'connect') control.connect(message, (reply, transfer) => post(port, reply, transfer));
+    });
+    port.on('close', () => this.#ports.delete(port));
+    port.unref(); // an idle pool thread must not keep the process alive
+    for (const [topic, value] of snapshot()) post(port, { t: 'publish', topic, value });
   }
 
   async run(fn: RemoteFunction<unknown[], unknown>, args: unknown[], options: { signal?: AbortSignal }): Promise<unknown> {
@@ -64,5 +103,15 @@ export class TaskPool {
 
   async close(): Promise<void> {
     await this.#pool.destroy();
+    for (const port of this.#ports) port.close();
+    this.#ports.clear();
+  }
+}
+
+function post(port: MessagePort, message: MainToWorker, transfer: any[] = []): void {
+  try {
+    port.postMessage(message, transfer);
+  } catch {
+    // The thread is gone; its port's 'close' drops it.
   }
 }

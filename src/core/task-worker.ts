@@ -3,10 +3,14 @@ import { decode, encode, type Frame } from './codec.ts';
 import { loadExport } from './load-export.ts';
 import { ModuleLoadError } from './errors.ts';
 import { remoteFunctionKey, type TaskRequest } from './task-pool.ts';
+import { openTaskLink } from './task-link.ts';
 import { attachWorkerStore } from '../store/index.ts';
 
 // Large typed results go back as refs to the runtime's object store (workerData.store), held by this thread until the caller adopts them.
 attachWorkerStore();
+
+// Handles and getActor() inside tasks reach actors through the main thread's runtime.
+openTaskLink();
 
 export async function runTask(task: TaskRequest): Promise<{ ok: boolean; frame: Frame }> {
   try {

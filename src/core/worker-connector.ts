@@ -7,7 +7,8 @@ import { Connection, type CallOptions } from './connection.ts';
 import { ActorDiedError } from './errors.ts';
 import { lazyIterator } from './iterators.ts';
 import type { Connector } from './handle.ts';
-import type { ActorAddress, ConnectControl, ConnectedControl, PeerDiedControl } from './protocol.ts';
+import type { ActorAddress, ConnectControl, ConnectedControl, MainToWorker, PeerDiedControl } from './protocol.ts';
+import { deliver } from './topics.ts';
 
 export class WorkerConnector implements Connector {
   #send: (message: ConnectControl) => void;
@@ -38,6 +39,15 @@ export class WorkerConnector implements Connector {
     reply.port?.close();
     if (reply.error) throw fromErrorRecord(reply.error);
     return reply.actor!;
+  }
+
+  /** Handles a control message from the main thread meant for this thread's links and topics; false for others. */
+  onControl(message: MainToWorker): boolean {
+    if (message.t === 'connected') this.onConnected(message);
+    else if (message.t === 'peer-died') this.onPeerDied(message);
+    else if (message.t === 'publish') deliver(message.topic, message.value);
+    else return false;
+    return true;
   }
 
   onConnected(reply: ConnectedControl): void {
