@@ -46,7 +46,7 @@ const echo = await runtime.spawn(Echo, []);
 // memory pays page faults (a cold 16 MiB put measured ~6x slower under load).
 {
   const { ref, data } = rtStore.allocateSync('uint8', [rtStore.capacity]);
-  data.fill(1);
+  (data as Uint8Array).fill(1);
   rtStore.release(ref);
 }
 
