@@ -3,8 +3,10 @@
 //              default of one intra-op thread per core): what a user writes without troupe
 //   troupe xN  examples/ocr/app.ts through `troupe run`, N replicas of Detector and Recognizer
 //   in-process the pipeline called in this process, no HTTP, at its best recognizer batch (the limit)
-// Closed loop at a few concurrencies, then open loop (Poisson) at the SAME rates for every server
-// (fractions of the baseline's best closed-loop rate), so p99 is compared at equal load.
+// All servers are started first and measured in turn, step by step, so load from neighbours on a
+// shared machine falls on all of them alike. Closed loop at a few concurrencies, then open loop
+// (Poisson) at the SAME rates for every server (fractions of the baseline's best closed-loop rate),
+// so p99 is compared at equal load.
 //
 //   npm run bench -- ocr [--duration=5] [--quick] [--only=baseline,troupe,in-process,raw-ort]
 //                        [--replicas=1,2] [--concurrency=1,2,4,8] [--rates=0.5,0.9,1.3] [--baseline-threads=2]
@@ -15,7 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatResult, runClosedLoop, runSweep, type BenchResult, type SweepResult } from '../../src/cli/bench/index.ts';
+import { formatResult, runClosedLoop, runOpenLoop, type BenchResult, type SweepResult } from '../../src/cli/bench/index.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { startServerProcess, type RunningServer } from '../lib/server-process.ts';
 import { benchImages, type BenchImage } from './images.ts';
@@ -36,35 +38,50 @@ export interface OcrHttpReport {
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const list = (v: string | boolean | undefined, fallback: number[]) => (typeof v === 'string' ? v.split(',').map(Number) : fallback);
 
-/**
- * Closed loop at each concurrency, then open loop at each rate that `rates` picks (it sees the
- * closed-loop results), POSTing the bench images in rotation to `${url}/ocr`.
- */
-export async function measureOcrHttp(
-  ctx: ScenarioContext,
-  name: string,
-  url: string,
-  images: BenchImage[],
-  { concurrency, rates }: { concurrency: number[]; rates: (closed: BenchResult[]) => number[] },
-): Promise<OcrHttpReport> {
-  const target = {
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** POSTs the bench images in rotation to `${url}/ocr`. */
+export function ocrTarget(url: string, images: BenchImage[]) {
+  return {
     url: `${url.replace(/\/$/, '')}/ocr`,
     method: 'POST',
     headers: { 'content-type': 'image/png' },
     body: (i: number) => images[i % images.length].bytes,
   };
-  await runClosedLoop({ target, concurrency: 2, durationMs: Math.min(2000, ctx.durationMs / 2), timeoutMs: 30_000, progress: false });
-  const report: OcrHttpReport = { name, closed: [] };
+}
+
+/**
+ * Every server measured step by step in turn (closed loop at each concurrency, then open loop at
+ * each rate that `rates` picks from the first server's closed-loop results), so load that comes
+ * and goes on a shared machine falls on all of them alike instead of on whichever ran last.
+ */
+export async function measureOcrHttp(
+  ctx: ScenarioContext,
+  targets: { name: string; url: string }[],
+  images: BenchImage[],
+  { concurrency, rates }: { concurrency: number[]; rates: (closed: BenchResult[]) => number[] },
+): Promise<OcrHttpReport[]> {
+  const reports = targets.map((t) => ({ name: t.name, closed: [] as BenchResult[], points: [] as BenchResult[], target: ocrTarget(t.url, images) }));
+  for (const r of reports) await runClosedLoop({ target: r.target, concurrency: 2, durationMs: Math.min(3000, ctx.durationMs), timeoutMs: 30_000, progress: false });
   for (const c of concurrency) {
-    const r = await runClosedLoop({ target, concurrency: c, durationMs: ctx.durationMs, timeoutMs: 30_000, label: name });
-    ctx.log(formatResult(r));
-    report.closed.push(r);
+    for (const r of reports) {
+      const result = await runClosedLoop({ target: r.target, concurrency: c, durationMs: ctx.durationMs, timeoutMs: 30_000, label: r.name });
+      ctx.log(formatResult(result));
+      r.closed.push(result);
+      await pause(300);
+    }
   }
-  const open = rates(report.closed);
-  if (open.length) {
-    report.sweep = await runSweep({ target, rates: open, durationMs: ctx.durationMs, timeoutMs: 30_000, label: name, pauseMs: 500, onStep: (p) => ctx.log(formatResult(p)) });
+  for (const rate of reports.length ? rates(reports[0].closed) : []) {
+    // Long enough for about 8 arrivals (at most 20 s): at 1-2 images/s a 5 s step has too few for a p99.
+    const durationMs = Math.min(20_000, Math.max(ctx.durationMs, 8000 / rate));
+    for (const r of reports) {
+      const point = await runOpenLoop({ target: r.target, rate, durationMs, timeoutMs: 30_000, label: `${r.name} @${rate}/s` });
+      ctx.log(formatResult(point));
+      r.points.push(point);
+      await pause(300);
+    }
   }
-  return report;
+  return reports.map((r) => ({ name: r.name, closed: r.closed, sweep: r.points.length ? { label: r.name, target: r.target.url, points: r.points } : undefined }));
 }
 
 interface Server {
@@ -104,30 +121,29 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   ctx.record('images', images.map((i) => ({ name: i.name, bytes: i.bytes.length, lines: i.lines })));
   const loads: Record<string, string> = { start: load() };
 
-  const reports: OcrHttpReport[] = [];
-  let rates: number[] | undefined;
-  for (const server of servers(ctx)) {
-    if (!wanted(server.name)) continue;
-    ctx.log(`== ${server.name} (load ${load()})`);
-    loads[server.name] = load();
-    const running = await server.start();
-    try {
-      const report = await measureOcrHttp(ctx, server.name, running.url, images, {
-        concurrency,
-        // The first server measured (the baseline unless --only says otherwise) sets the open-loop rates for all.
-        rates: (closed) => {
-          if (rates) return rates;
-          const peak = Math.max(...closed.map((r) => r.throughput));
-          rates = [...new Set(fractions.map((f) => Math.max(0.2, Math.round(peak * f * 10) / 10)))];
-          ctx.log(`open-loop rates for every server: ${rates.join(', ')} req/s (${fractions.join(', ')} x ${peak.toFixed(2)})`);
-          return rates;
-        },
-      });
-      ctx.record(server.name, report);
-      reports.push(report);
-    } finally {
-      await running.stop();
+  // All servers up at once (idle ones cost nothing), measured in turn, step by step.
+  const running: { name: string; server: RunningServer }[] = [];
+  let reports: OcrHttpReport[] = [];
+  try {
+    for (const server of servers(ctx)) {
+      if (!wanted(server.name)) continue;
+      ctx.log(`starting ${server.name} (load ${load()})`);
+      running.push({ name: server.name, server: await server.start() });
     }
+    loads.measuring = load();
+    reports = await measureOcrHttp(ctx, running.map((r) => ({ name: r.name, url: r.server.url })), images, {
+      concurrency,
+      // The first server (the baseline unless --only says otherwise) sets the open-loop rates for all.
+      rates: (closed) => {
+        const peak = Math.max(...closed.map((r) => r.throughput));
+        const rates = [...new Set(fractions.map((f) => Math.max(0.2, Math.round(peak * f * 10) / 10)))];
+        ctx.log(`open-loop rates for every server: ${rates.join(', ')} req/s (${fractions.join(', ')} x ${peak.toFixed(2)}); load ${load()}`);
+        return rates;
+      },
+    });
+    for (const r of reports) ctx.record(r.name, r);
+  } finally {
+    await Promise.all(running.map((r) => r.server.stop()));
   }
 
   let inProcess: InProcessRow[] = [];
