@@ -1,10 +1,14 @@
 // The serve controller (main thread): turns an application graph into running deployments, keeps each
 // deployment's replica set at its target (replacing replicas that die), publishes replica sets to every
 // router, reports status, and tears applications down.
+import os from 'node:os';
 import { Runtime, addressOf, type ActorAddress, type ActorHandle } from '../core/index.ts';
+import { devices } from '../native/index.ts';
 import { Application } from './deployment.ts';
 import { ApplicationNotFoundError, DeploymentFailedError, NotADeploymentError } from './errors.ts';
 import { makeDeploymentHandle, type DeploymentHandle } from './handle.ts';
+import { Placement, type Capacity, type Grant } from './placement.ts';
+import { replicaContextTopic, type ReplicaContext } from './replica-context.ts';
 import type { ResolvedOptions } from './options.ts';
 import { replicaTopic, type ReplicaSet } from './router.ts';
 
@@ -18,6 +22,9 @@ interface ReplicaRecord {
   handle?: ActorHandle<any>;
   address?: ActorAddress;
   startedAt: number;
+  /** What placement reserved for it (released when it is gone). */
+  grant?: Grant;
+  contextTopic?: string;
 }
 
 interface DeploymentRecord {
@@ -74,8 +81,12 @@ export class ServeController {
   #stopDeath: () => void;
   #closed = false;
 
-  constructor(runtime: Runtime) {
+  #placement: Placement;
+
+  /** `capacity` defaults to this machine: os.availableParallelism() CPUs and the GPUs the native addon sees. */
+  constructor(runtime: Runtime, options: { capacity?: Capacity } = {}) {
     this.runtime = runtime;
+    this.#placement = new Placement(options.capacity ?? { cpus: os.availableParallelism(), gpus: devices().map(d => d.index) });
     this.#stopDeath = runtime.onActorDied(info => this.#replicaDied(info.name, info.error));
   }
 
@@ -90,6 +101,11 @@ export class ServeController {
     const deployments = new Map<string, DeploymentRecord>();
     const ingress = this.#plan(name, app, deployments, new Map());
     const record: ApplicationRecord = { name, routePrefix, status: 'DEPLOYING', message: '', ingress, deployments };
+    // Refuse an application whose replicas cannot all have their GPUs before any of them starts.
+    const trial = this.#placement.clone();
+    for (const d of deployments.values()) {
+      for (let i = 0; i < d.options.numReplicas; i++) trial.reserve(d.id, d.options.actorOptions.numCpus, d.options.actorOptions.numGpus);
+    }
     this.#apps.set(name, record);
     try {
       await Promise.all([...deployments.values()].map(d => this.#scaleUp(d)));
@@ -200,7 +216,21 @@ export class ServeController {
   async #startReplica(d: DeploymentRecord): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const replica: ReplicaRecord = { name: `${d.id}#${d.nextReplica++}`, state: 'STARTING', startedAt: Date.now() };
+      const { numCpus, numGpus } = d.options.actorOptions;
+      try {
+        replica.grant = this.#placement.reserve(d.id, numCpus, numGpus);
+      } catch (err) {
+        d.status = 'UNHEALTHY';
+        d.message = (err as Error).message;
+        throw err; // retrying cannot make a GPU appear
+      }
       d.replicas.push(replica);
+      const cpuWarning = this.#placement.cpuWarning();
+      if (cpuWarning && !d.message) d.message = cpuWarning;
+      // The replica's context (replicaContext()) is there before its constructor runs.
+      const context: ReplicaContext = { deployment: d.id, replica: replica.name, numCpus, gpu: replica.grant.gpu };
+      replica.contextTopic = replicaContextTopic(`${d.node.def.cls.name} ${replica.name}`);
+      this.runtime.publish(replica.contextTopic, context);
       try {
         const handle = await this.runtime.spawn(d.node.def.cls as any, d.args as any, {
           name: replica.name,
@@ -214,6 +244,7 @@ export class ServeController {
         if (d.options.userConfig !== undefined && address.methods.includes('reconfigure')) await (handle as any).reconfigure(d.options.userConfig);
         if (d.status === 'DELETING') {
           await this.runtime.kill(handle);
+          this.#release(replica);
           return;
         }
         replica.address = address;
@@ -224,6 +255,7 @@ export class ServeController {
       } catch (err) {
         d.replicas = d.replicas.filter(r => r !== replica);
         if (replica.handle) await this.runtime.kill(replica.handle).catch(() => {});
+        this.#release(replica);
         if (attempt >= START_ATTEMPTS || d.status === 'DELETING') {
           d.status = 'UNHEALTHY';
           d.message = `replica failed to start ${attempt} times: ${(err as Error).message}`;
@@ -250,6 +282,7 @@ export class ServeController {
     this.#byActor.delete(actorName);
     const { deployment: d, replica } = entry;
     d.replicas = d.replicas.filter(r => r !== replica);
+    this.#release(replica);
     if (d.status === 'DELETING' || this.#closed) return;
     d.message = `replica ${replica.name} died (${error.message}); starting a replacement`;
     this.#publish(d);
@@ -279,7 +312,16 @@ export class ServeController {
       }
     }
     await Promise.all(kills);
+    for (const d of app.deployments.values()) for (const r of d.replicas) this.#release(r);
     this.#apps.delete(app.name);
+  }
+
+  /** Gives back a replica's resources and clears its context topic (once). */
+  #release(replica: ReplicaRecord): void {
+    if (replica.grant) this.#placement.release(replica.grant);
+    replica.grant = undefined;
+    if (replica.contextTopic && !this.runtime.closed) this.runtime.publish(replica.contextTopic, undefined);
+    replica.contextTopic = undefined;
   }
 }
 

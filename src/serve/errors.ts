@@ -64,3 +64,16 @@ export class ApplicationNotFoundError extends TroupeError {
   }
 }
 registerError('ApplicationNotFoundError', ApplicationNotFoundError);
+
+export class InsufficientResourcesError extends TroupeError {
+  constructor(deployment: string, option: string, asked: number, free: number, total: number) {
+    const fix =
+      total === 0
+        ? `this machine has no GPU the native addon can see (see gpuDiagnostic()): set ${option} to 0, or run on a machine with a GPU`
+        : `lower ${option}, lower numReplicas, or add a GPU`;
+    super('TROUPE_ERR_INSUFFICIENT_RESOURCES', `deployment ${deployment}: a replica needs ${option} ${asked} but only ${free} of ${total} GPUs are free; ${fix}.`, {
+      details: { deployment, option, asked, free, total },
+    });
+  }
+}
+registerError('InsufficientResourcesError', InsufficientResourcesError);

@@ -8,3 +8,5 @@ export { resolveOptions, type DeploymentOptions, type ActorOptions, type Resolve
 export * from './errors.ts';
 export { batch, configureBatch, batchStats, batchedMethods, type Batch, type Unbatched, type BatchOptions, type BatchStats } from './batch.ts';
 export * from './batch-errors.ts';
+export { replicaContext, type ReplicaContext } from './replica-context.ts';
+export { Placement, type Capacity, type Grant, type GpuGrant } from './placement.ts';

@@ -1,0 +1,91 @@
+// Placement of replicas against one machine's capacity. GPUs are hard limits: a replica that asks for
+// more GPU than is free is refused with an error that says what to do. A fractional numGpus (0.5) packs
+// replicas onto one GPU (first fit), each with its share, which the replica can turn into a native slot
+// (acquireSlot({ device, fraction })). CPUs are soft: with one machine there is nowhere else to put a
+// replica, and queueing it as Ray does (PENDING until resources free) would leave serve.run waiting
+// forever, so oversubscription starts the replica and says so in the deployment's status message.
+import { InsufficientResourcesError } from './errors.ts';
+
+export interface Capacity {
+  cpus: number;
+  /** GPU device indices (from the native addon's devices()). */
+  gpus: number[];
+}
+
+/** The GPU share a replica holds: a device index and a fraction of it (1 or more: whole devices). */
+export interface GpuGrant {
+  devices: number[];
+  fraction: number;
+}
+
+export interface Grant {
+  cpus: number;
+  gpu?: GpuGrant;
+}
+
+export class Placement {
+  readonly capacity: Capacity;
+  #cpusUsed = 0;
+  /** Share of each GPU in use, by device index. */
+  #gpuUsed = new Map<number, number>();
+
+  constructor(capacity: Capacity) {
+    this.capacity = capacity;
+    for (const d of capacity.gpus) this.#gpuUsed.set(d, 0);
+  }
+
+  /** A copy with the same reservations, to try a whole application before starting any replica. */
+  clone(): Placement {
+    const copy = new Placement(this.capacity);
+    copy.#cpusUsed = this.#cpusUsed;
+    copy.#gpuUsed = new Map(this.#gpuUsed);
+    return copy;
+  }
+
+  get cpusUsed(): number {
+    return this.#cpusUsed;
+  }
+
+  /** Reserves what one replica of `deployment` needs; throws InsufficientResourcesError for GPUs it cannot have. */
+  reserve(deployment: string, numCpus: number, numGpus: number): Grant {
+    const grant: Grant = { cpus: numCpus };
+    if (numGpus > 0) grant.gpu = this.#reserveGpu(deployment, numGpus);
+    this.#cpusUsed += numCpus;
+    return grant;
+  }
+
+  release(grant: Grant): void {
+    this.#cpusUsed -= grant.cpus;
+    if (!grant.gpu) return;
+    const share = Math.min(grant.gpu.fraction, 1);
+    for (const d of grant.gpu.devices) this.#gpuUsed.set(d, Math.max(0, this.#gpuUsed.get(d)! - share));
+  }
+
+  /** A warning when the CPUs asked for exceed the machine's, or undefined. */
+  cpuWarning(): string | undefined {
+    if (this.#cpusUsed <= this.capacity.cpus) return undefined;
+    return `replicas ask for ${this.#cpusUsed} CPUs (actorOptions.numCpus) and this machine has ${this.capacity.cpus}: they share cores and run slower; lower numCpus or numReplicas to stop this`;
+  }
+
+  #reserveGpu(deployment: string, numGpus: number): GpuGrant {
+    const total = this.capacity.gpus.length;
+    const eps = 1e-9;
+    if (numGpus < 1) {
+      const device = this.capacity.gpus.find(d => this.#gpuUsed.get(d)! + numGpus <= 1 + eps);
+      if (device === undefined) throw new InsufficientResourcesError(deployment, 'actorOptions.numGpus', numGpus, this.#freeGpu(), total);
+      this.#gpuUsed.set(device, this.#gpuUsed.get(device)! + numGpus);
+      return { devices: [device], fraction: numGpus };
+    }
+    const free = this.capacity.gpus.filter(d => this.#gpuUsed.get(d)! <= eps);
+    if (free.length < numGpus) throw new InsufficientResourcesError(deployment, 'actorOptions.numGpus', numGpus, this.#freeGpu(), total);
+    const devices = free.slice(0, numGpus);
+    for (const d of devices) this.#gpuUsed.set(d, 1);
+    return { devices, fraction: numGpus };
+  }
+
+  #freeGpu(): number {
+    let free = 0;
+    for (const used of this.#gpuUsed.values()) free += 1 - used;
+    return Math.round(free * 1000) / 1000;
+  }
+}
