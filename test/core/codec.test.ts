@@ -1,0 +1,166 @@
+// The codec's compact frames (simple call traffic written by hand) and their fallbacks to msgpackr.
+import t from 'tap';
+import { decodeMessages, encodeMessages } from '../../src/core/codec.ts';
+import { UnserializableError } from '../../src/core/errors.ts';
+
+const COMPACT = 0xc1;
+
+/** Encodes a batch without an object store, decodes it, and says whether it went as a compact frame. */
+function roundTrip(batch: object[]): { out: any[]; compact: boolean } {
+  const { frame } = encodeMessages(batch, null);
+  return { out: decodeMessages(frame) as any[], compact: frame.bytes[0] === COMPACT && !frame.attachments };
+}
+
+const ok = (v: unknown) => ({ t: 'ok', id: 7, v });
+
+t.test('every message kind round-trips in a compact frame', async t => {
+  const batch = [
+    { t: 'call', id: 1, m: 'add', a: [1, 'two', null] },
+    { t: 'call', id: 2, m: 'tokens', a: [], s: 1 },
+    { t: 'cancel', id: 3 },
+    { t: 'credit', id: 4, n: 8 },
+    { t: 'ok', id: 5, v: 'done' },
+    { t: 'item', id: 6, v: 3.5 },
+    { t: 'end', id: 0xffffffff },
+  ];
+  const { out, compact } = roundTrip(batch);
+  t.ok(compact);
+  t.same(out, batch);
+});
+
+t.test('primitive values: exact numbers, -0, NaN, infinities, big and small ints', async t => {
+  const values = [undefined, null, true, false, 0, -0, NaN, Infinity, -Infinity, 1.5, -1e-300, 5e-324, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 64, -(2 ** 70), Number.MAX_VALUE];
+  for (const v of values) {
+    const { out, compact } = roundTrip([ok(v)]);
+    t.ok(compact, `${String(v)} goes compact`);
+    t.ok(Object.is(out[0].v, v), `${Object.is(v, -0) ? '-0' : String(v)} comes back as itself`);
+  }
+  t.ok('v' in roundTrip([ok(undefined)]).out[0], 'an undefined result is still a field');
+});
+
+t.test('strings: short ASCII compact; long, non-ASCII and surrogates through msgpackr, intact', async t => {
+  const cases: Array<[string, boolean]> = [
+    ['', true],
+    ['plain ascii ~!@#', true],
+    ['x'.repeat(255), true],
+    ['x'.repeat(256), false],
+    ['héllo', false],
+    ['emoji 😀 pair', false],
+    ['\u0000 nul', true],
+  ];
+  for (const [s, expectCompact] of cases) {
+    const { out, compact } = roundTrip([ok(s)]);
+    t.equal(compact, expectCompact, `${JSON.stringify(s.slice(0, 20))} ${expectCompact ? 'compact' : 'msgpackr'}`);
+    t.equal(out[0].v, s);
+  }
+  // Known bug (msgpackr 2.1.3, not fixed here): a lone surrogate is packed as 3 WTF-8 bytes and read back
+  // as three U+FFFD, so the string changes length. Structured clone keeps it.
+  for (const s of ['lone \ud800 high', 'lone \udc00 low']) {
+    const { out, compact } = roundTrip([ok(s)]);
+    t.notOk(compact);
+    t.equal(out[0].v, s, 'a lone surrogate survives', { todo: 'msgpackr reads its WTF-8 bytes back as three U+FFFD' });
+  }
+  // A method name that is not ASCII falls back as a whole.
+  const { out, compact } = roundTrip([{ t: 'call', id: 1, m: 'grüß', a: [] }]);
+  t.notOk(compact);
+  t.equal(out[0].m, 'grüß');
+});
+
+t.test('nested, shared and cyclic plain objects and arrays keep their shape and identity', async t => {
+  const nested = { a: [1, [2, [3, { deep: 'yes' }]]], b: { c: { d: null } } };
+  let r = roundTrip([ok(nested)]);
+  t.ok(r.compact);
+  t.same(r.out[0].v, nested);
+
+  const shared = { name: 'shared' };
+  r = roundTrip([ok({ left: shared, right: shared, list: [shared] })]);
+  t.ok(r.compact);
+  const v = r.out[0].v;
+  t.equal(v.left, v.right, 'a shared object arrives once, referenced twice');
+  t.equal(v.list[0], v.left);
+
+  const cyclic: any = { label: 'loop', items: [] };
+  cyclic.self = cyclic;
+  cyclic.items.push(cyclic, cyclic.items);
+  r = roundTrip([ok(cyclic)]);
+  t.ok(r.compact);
+  const c = r.out[0].v;
+  t.equal(c.self, c);
+  t.equal(c.items[0], c);
+  t.equal(c.items[1], c.items);
+
+  // An object in two messages of one batch arrives equal in both.
+  const both = { n: 1 };
+  r = roundTrip([ok(both), { t: 'item', id: 8, v: both }]);
+  t.ok(r.compact);
+  t.same(r.out[0].v, both);
+  t.same(r.out[1].v, both);
+});
+
+t.test('values the compact frame does not carry go through msgpackr and arrive intact', async t => {
+  const date = new Date(1_700_000_000_000);
+  const cases: Array<[string, unknown]> = [
+    ['Date', date],
+    ['Set', new Set([1, 2])],
+    ['Float32Array', new Float32Array([1.5, -2])],
+    ['bigint', 12345678901234567890n],
+    ['object with a non-ASCII key', { 'clé': 1 }],
+    ['array past 255 items', Array.from({ length: 300 }, (_, i) => i)],
+    ['message past 2048 values', Array.from({ length: 40 }, () => Array.from({ length: 60 }, (_, i) => i))],
+  ];
+  for (const [what, value] of cases) {
+    const { out, compact } = roundTrip([ok(value)]);
+    t.notOk(compact, `${what}: msgpackr`);
+    t.same(out[0].v, value, `${what} round-trips`);
+  }
+  // Maps arrive as plain objects (the codec's msgpackr settings).
+  t.same(roundTrip([ok(new Map([['k', 1]]))]).out[0].v, { k: 1 });
+  const err = roundTrip([{ t: 'err', id: 1, e: new RangeError('bad range') }]);
+  t.notOk(err.compact, 'errors always take msgpackr (class, cause and stack)');
+  t.ok(err.out[0].e instanceof RangeError);
+  t.equal(err.out[0].e.message, 'bad range');
+
+  // One message that needs msgpackr sends its whole batch that way; the simple ones are not lost.
+  const mixed = roundTrip([ok(1), ok(date), ok('x')]);
+  t.notOk(mixed.compact);
+  t.same(mixed.out.map(m => m.v), [1, date, 'x']);
+
+  // A message with a field the compact frame does not know is carried whole.
+  const extra = roundTrip([{ t: 'ok', id: 1, v: 1, trace: 'abc' }]);
+  t.notOk(extra.compact);
+  t.equal(extra.out[0].trace, 'abc');
+  // An id that is not a 32-bit unsigned integer too.
+  t.notOk(roundTrip([{ t: 'ok', id: 2 ** 32, v: 1 }]).compact);
+});
+
+t.test('a cycle that has to go through msgpackr fails at send with a clear error', async t => {
+  const cyclic: any = { when: new Date(0) };
+  cyclic.self = cyclic;
+  t.throws(() => encodeMessages([ok(cyclic)], null), UnserializableError);
+  t.throws(() => encodeMessages([ok(cyclic)], null), /break the cycle/);
+  // The codec still works afterwards.
+  t.same(roundTrip([ok({ fine: true })]).out[0].v, { fine: true });
+});
+
+t.test('the compact frame stays within its 1 MiB budget: a larger batch goes through msgpackr, whole', async t => {
+  const text = 'y'.repeat(200);
+  const small = Array.from({ length: 100 }, (_, i) => ({ t: 'ok', id: i, v: text }));
+  t.ok(roundTrip(small).compact, 'a batch well under 1 MiB is compact');
+  const large = Array.from({ length: 8000 }, (_, i) => ({ t: 'ok', id: i, v: text })); // ~1.7 MB of strings
+  const r = roundTrip(large);
+  t.notOk(r.compact, 'past 1 MiB: msgpackr');
+  t.equal(r.out.length, 8000);
+  t.ok(r.out.every((m, i) => m.id === i && m.v === text), 'every message arrives, in order');
+  // Budget per message, not per batch: many messages each under the value limit stay compact.
+  const many = Array.from({ length: 3000 }, (_, i) => ({ t: 'ok', id: i, v: [1, 2, 3] }));
+  t.ok(roundTrip(many).compact, '3000 small results in one batch');
+  // And the next small batch is compact again (the scratch buffer was not left in a bad state).
+  t.ok(roundTrip([ok('after')]).compact);
+});
+
+t.test('bad compact frames are refused with an error, not misread', async t => {
+  t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 42, 0, 0, 0, 0) }), /bad message kind/);
+  // Kind 3 is 'ok'; value tag 8 is a back-reference.
+  t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 3, 1, 0, 0, 0, 99) }), /bad value tag/);
+  t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 3, 1, 0, 0, 0, 8, 5, 0, 0, 0) }), /refers to an object it has not sent/);
+});
