@@ -1,27 +1,9 @@
 import t from 'tap';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ItemsApi } from '../fixtures/http/apps.ts';
 import { mountApp } from '../fixtures/http/in-process-target.ts';
 import { startProxy } from '../fixtures/http/harness.ts';
-
-/** Sends raw bytes and collects whatever comes back until the server closes or `ms` pass. */
-function rawRequest(port: number, head: string, opts: { body?: Buffer; ms?: number } = {}) {
-  const socket = net.connect(port, '127.0.0.1');
-  let received = '';
-  socket.on('data', (d) => (received += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(head);
-  if (opts.body) socket.write(opts.body);
-  const done = new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve(received), opts.ms ?? 3000);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-  });
-  return { socket, done, received: () => received };
-}
+import { rawRequest, tryConnect } from '../fixtures/http/sockets.ts';
 
 t.test('413: a body over maxBodyBytes stops reading early', async (t) => {
   const { base, port } = await startProxy(t, [mountApp(ItemsApi, new ItemsApi())], { maxBodyBytes: 1024 });
@@ -60,11 +42,9 @@ t.test('a slowloris client that never finishes its body does not block others', 
   const slow = Array.from({ length: 20 }, () =>
     rawRequest(port, 'POST /text HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nabc', { ms: 3000 }));
   await sleep(50);
-  const started = performance.now();
   const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/hello`).then((r) => r.json())));
-  const took = performance.now() - started;
   t.same(results[19], { hello: 'world' });
-  t.ok(took < 600, `others were answered while 20 bodies hung (${took.toFixed(0)} ms)`);
+  t.ok(slow.every((s) => s.received() === ''), 'others were answered while the 20 bodies still hung');
   const replies = await Promise.all(slow.map((s) => s.done));
   for (const r of replies) t.match(r, /^HTTP\/1\.1 408 /, 'the hanging body times out with 408');
   t.match(replies[0], /TROUPE_ERR_BODY_TIMEOUT/);
@@ -92,15 +72,7 @@ t.test('graceful shutdown answers in-flight requests, refuses new ones', async (
   const inflight = fetch(`${base}/wait?ms=300`).then(async (r) => ({ status: r.status, body: await r.json() }));
   while (proxy.inflight === 0) await sleep(5); // the request has reached the proxy
   const closing = proxy.close({ timeoutMs: 3000 });
-  const refused = await new Promise<string>((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('connect', () => {
-      s.destroy();
-      resolve('connected');
-    });
-    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-  });
-  t.equal(refused, 'ECONNREFUSED', 'no new connections once closing');
+  t.equal(await tryConnect(port), 'ECONNREFUSED', 'no new connections once closing');
   const result = await inflight;
   t.same(result, { status: 200, body: { waited: 300 } }, 'the in-flight request was answered');
   await closing;
@@ -111,11 +83,9 @@ t.test('shutdown past its timeout cancels what is left with 503', async (t) => {
   const { base, proxy } = await startProxy(t, [app]);
   const inflight = fetch(`${base}/wait?ms=5000`).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string } } }));
   while (proxy.inflight === 0) await sleep(5);
-  const started = performance.now();
   await proxy.close({ timeoutMs: 200 });
   const result = await inflight;
   t.equal(result.status, 503);
   t.equal(result.body.error.code, 'TROUPE_ERR_SHUTTING_DOWN');
-  t.ok(performance.now() - started < 2000, 'close did not wait for the slow call');
   t.equal(app.target.aborted.length, 1, 'the replica call was cancelled');
 });
