@@ -1,8 +1,10 @@
-// The angle classifier served over HTTP the way a user would write it: an ingress that takes
-// one preprocessed crop ([3,48,192] float32, 110,592 bytes, raw body) per request, and a model
-// deployment whose classify is @batch, so concurrent requests share one ORT run.
+// The angle classifier served over HTTP the way a user would write it, one preprocessed crop
+// ([3,48,192] float32, 110,592 bytes, raw body) per request, concurrent requests sharing one ORT
+// run through @batch. Two ways of writing it:
+//   app     an ingress calling a model deployment whose classify is @batch
+//   single  one deployment, ingress and model, whose route method is itself @batch (one hop fewer)
 //
-//   node bin/troupe.js run bench/batching/http-app.ts:app --port 0
+//   node bin/troupe.js run bench/batching/http-app.ts:app --port 0     (or :single)
 //   env: CLS_MAX_BATCH (default 8), CLS_WAIT_MS (default 2), CLS_THREADS (intra-op threads, default 1)
 //
 // POST /classify (application/octet-stream) → { rotated: probability the crop is upside down }
@@ -11,12 +13,22 @@ import { classifierPath, ROW } from './classifier-actors.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const BYTES = ROW[0] * ROW[1] * ROW[2] * 4;
+const BAD_BODY = `send one crop as ${BYTES} bytes of float32 [3,48,192] (application/octet-stream)`;
+
+const loadClassifier = () =>
+  OnnxModel.load(classifierPath(), { name: 'angle-cls', numCpus: env('CLS_THREADS', 1), warmup: { shapes: { x: [1, ...ROW] } } });
+
+/** One ORT run over `n` crops laid end to end in `x`; the "upside down" probability of each. */
+async function rotatedScores(model: OnnxModel, x: Float32Array, n: number): Promise<number[]> {
+  const out = (await model.run({ x: { dtype: 'float32', shape: [n, ...ROW], data: x } }))[model.outputNames[0]];
+  return Array.from({ length: n }, (_, i) => Number(out.data[i * out.shape[1] + 1]));
+}
 
 @deployment({ maxOngoingRequests: 256 })
 export class AngleModel {
   model!: OnnxModel;
   async init(): Promise<void> {
-    this.model = await OnnxModel.load(classifierPath(), { name: 'angle-cls', numCpus: env('CLS_THREADS', 1), warmup: { shapes: { x: [1, ...ROW] } } });
+    this.model = await loadClassifier();
   }
 
   @batch({ maxBatchSize: env('CLS_MAX_BATCH', 8), batchWaitTimeoutMs: env('CLS_WAIT_MS', 2) })
@@ -24,9 +36,7 @@ export class AngleModel {
     const one = BYTES / 4;
     const x = new Float32Array(crops.length * one);
     crops.forEach((c, i) => x.set(c, i * one));
-    const out = (await this.model.run({ x: { dtype: 'float32', shape: [crops.length, ...ROW], data: x } }))[this.model.outputNames[0]];
-    const classes = out.shape[1];
-    return crops.map((_, i) => Number(out.data[i * classes + 1]));
+    return rotatedScores(this.model, x, crops.length);
   }
 }
 
@@ -39,7 +49,7 @@ export class ClassifyApi {
   async classify(input: RouteInput<Uint8Array>) {
     const body = input.body;
     if (!(body instanceof Uint8Array) || body.byteLength !== BYTES) {
-      throw new HttpError(400, `send one crop as ${BYTES} bytes of float32 [3,48,192] (application/octet-stream)`);
+      throw new HttpError(400, BAD_BODY);
     }
     // Copied into an aligned buffer of its own (the body may sit at any offset of a larger buffer).
     const crop = new Float32Array(Uint8Array.prototype.slice.call(body).buffer);
@@ -48,3 +58,28 @@ export class ClassifyApi {
 }
 
 export const app = ClassifyApi.bind(AngleModel.bind());
+
+/** The same model as the ingress itself: the route method is @batch, one hop fewer (proxy → replica). */
+@deployment({ maxOngoingRequests: 256 })
+@ingress({ title: 'angle classifier (one deployment)', version: '1.0.0' })
+export class BatchedClassifyApi {
+  model!: OnnxModel;
+  async init(): Promise<void> {
+    this.model = await loadClassifier();
+  }
+
+  @post('/classify', { accepts: ['application/octet-stream'], summary: 'One preprocessed crop, [3,48,192] float32, as the raw body' })
+  @batch({ maxBatchSize: env('CLS_MAX_BATCH', 8), batchWaitTimeoutMs: env('CLS_WAIT_MS', 2) })
+  async classify(inputs: Batch<RouteInput<Uint8Array>>): Promise<({ rotated: number } | Error)[]> {
+    const one = BYTES / 4;
+    const ok = inputs.filter((i) => i.body instanceof Uint8Array && i.body.byteLength === BYTES);
+    const x = new Float32Array(ok.length * one);
+    ok.forEach((input, k) => new Uint8Array(x.buffer, k * BYTES, BYTES).set(input.body));
+    const scores = ok.length ? await rotatedScores(this.model, x, ok.length) : [];
+    let k = 0;
+    // An Error in the results answers only its own request.
+    return inputs.map((input) => (ok.includes(input) ? { rotated: scores[k++] } : new HttpError(400, BAD_BODY)));
+  }
+}
+
+export const single = BatchedClassifyApi.bind();

@@ -163,7 +163,11 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   if (!only || only.some((name) => name !== 'http')) await measureActors();
   if (wanted('http')) {
     const list = (v: string | boolean | undefined, fallback: number[]) => (typeof v === 'string' ? v.split(',').map(Number) : fallback);
-    const report = await measureHttpClassifier(ctx, inputs, list(ctx.flags['http-concurrency'], [16, 64]), num(ctx.flags['http-batch'], 8));
+    const report = await measureHttpClassifier(ctx, inputs, {
+      concurrency: list(ctx.flags['http-concurrency'], [16, 64]),
+      maxBatch: num(ctx.flags['http-batch'], 8),
+      rounds,
+    });
     ctx.record('http', report);
     ctx.log('\n' + formatHttpClassifier(report));
   }

@@ -26,6 +26,8 @@ export interface RawOrtOptions {
   threads?: number[];
   /** Time spent at each batch size, after one warm-up run. */
   secondsPerSize?: number;
+  /** Inputs (default: benchCrops()). */
+  crops?: RgbImage[];
 }
 
 /** Real text crops from the bench images, the same inputs the served classifier sees. */
@@ -47,7 +49,7 @@ export async function measureRawAngleClassifier(options: RawOrtOptions = {}): Pr
   const batchSizes = options.batchSizes ?? [1, 2, 4, 8, 16, 32, 64];
   const threadCounts = options.threads ?? [1, availableParallelism()];
   const seconds = options.secondsPerSize ?? 1.5;
-  const crops = await benchCrops();
+  const crops = options.crops ?? (await benchCrops());
   const rows: RawOrtRow[] = [];
   for (const threads of [...new Set(threadCounts)]) {
     const session = await ort.InferenceSession.create(ocrModelPaths().angle, {
