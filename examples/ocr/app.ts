@@ -8,7 +8,7 @@
 // OCR_REC_BATCH (crops per recognizer run, padded to the widest; default 1, the cheapest per crop on a CPU).
 import { Type } from '@sinclair/typebox';
 import {
-  deployment, ingress, get, post, batch, HttpError, OnnxModel,
+  deployment, ingress, get, post, batch, HttpError, OnnxModel, replicaContext,
   type Batch, type DeploymentHandle, type RouteInput, type Unbatched, type UploadedFile,
 } from 'troupe';
 import { decodeImage, type RgbImage } from './image.ts';
@@ -20,6 +20,9 @@ import type { Quad } from './geometry.ts';
 
 const replicas = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const recBatch = Number(process.env.OCR_REC_BATCH ?? 1);
+// ORT intra-op threads = the CPUs the replica reserved (actorOptions.numCpus, default 1): ORT's own
+// default of one thread per core oversubscribes the machine as soon as two replicas run models.
+const models = () => ({ numCpus: replicaContext()?.numCpus || 1 });
 
 export interface Detection {
   boxes: Quad[];
@@ -30,7 +33,7 @@ export interface Detection {
 export class Detector {
   model!: OnnxModel;
   async init(): Promise<void> {
-    this.model = await loadDetectionModel(ocrModelPaths().detection, { numCpus: 1 });
+    this.model = await loadDetectionModel(ocrModelPaths().detection, models());
   }
   /** Decodes the image (bad images throw typed errors with an HTTP status) and finds the text lines. */
   async detect(imageBytes: Uint8Array): Promise<Detection> {
@@ -44,7 +47,7 @@ export class Detector {
 export class AngleClassifier {
   model!: OnnxModel;
   async init(): Promise<void> {
-    this.model = await loadAngleModel(ocrModelPaths().angle, { numCpus: 1 });
+    this.model = await loadAngleModel(ocrModelPaths().angle, models());
   }
   /** Crops from many requests at once, each turned upright. */
   @batch({ maxBatchSize: 16, batchWaitTimeoutMs: 5 })
@@ -59,7 +62,7 @@ export class Recognizer {
   dictionary!: string[];
   async init(): Promise<void> {
     const paths = ocrModelPaths();
-    this.model = await loadRecognitionModel(paths.recognition, { numCpus: 1 });
+    this.model = await loadRecognitionModel(paths.recognition, models());
     this.dictionary = await loadDictionary(paths.keys);
   }
   /**
