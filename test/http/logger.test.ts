@@ -6,8 +6,8 @@ t.test('the default logger: one JSON line per request, buffered, flushed before 
   const err: string[] = [];
   const stdout = process.stdout.write;
   const stderr = process.stderr.write;
-  process.stdout.write = ((chunk: string) => out.push(chunk)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(chunk)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string) => out.push(chunk) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => err.push(chunk) > 0) as typeof process.stderr.write;
   t.teardown(() => {
     process.stdout.write = stdout;
     process.stderr.write = stderr;
