@@ -18,8 +18,8 @@ const root = join(here, '..', '..');
 // Debian's python, where python3-fastapi and python3-uvicorn install (not a pyenv or venv one).
 const debianPython = '/usr/bin/python3';
 
-const nodeServer = (file: string, arg = '0') => () =>
-  startServerProcess(process.execPath, ['--import', 'tsx', join(here, file), arg], { cwd: root });
+const nodeServer = (file: string, ...args: string[]) => () =>
+  startServerProcess(process.execPath, ['--import', 'tsx', join(here, file), ...(args.length ? args : ['0'])], { cwd: root });
 
 function fastapiMissing(): string | null {
   try {
@@ -35,13 +35,16 @@ export const description = 'no-op GET: raw uWS, uWS + worker echo, troupe (serve
 /**
  * The targets, in the order measured. Each start() returns { url, stop() } for a server on
  * 127.0.0.1, each in its own process so that the load generator never shares its event loop.
- * troupe's server (troupe-server.ts) keeps the default access log on: it is part of every request.
+ * troupe's server (troupe-server.ts) keeps the default access log on (it is part of every request), except in
+ * troupe-1-replica-no-log, to compare like for like with uvicorn, which runs without its access log.
  */
 export const measurements: Measurement[] = [
   { name: 'uws-hello', start: nodeServer('uws-hello.ts') },
   { name: 'uws-worker-echo', start: nodeServer('uws-worker-echo.ts') },
   { name: 'troupe-1-replica', start: nodeServer('troupe-server.ts', '1') },
   { name: 'troupe-2-replicas', start: nodeServer('troupe-server.ts', '2') },
+  // uvicorn below runs with access_log=False: this row is the like-for-like comparison.
+  { name: 'troupe-1-replica-no-log', start: nodeServer('troupe-server.ts', '1', '--no-access-log') },
   {
     name: 'fastapi',
     skip: fastapiMissing,
@@ -146,7 +149,7 @@ function renderRatios(rows: Row[]): string {
     return r ? median(r.rps) : NaN;
   };
   const out = [`| at c=${top} | vs uws-hello (goal >= 50%) | vs uws-worker-echo | vs fastapi (goal >= 10x) |`, '|---|---:|---:|---:|'];
-  for (const name of ['troupe-1-replica', 'troupe-2-replicas']) {
+  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log']) {
     const t = rps(name);
     if (!Number.isFinite(t)) continue;
     const pct = (base: number) => (Number.isFinite(base) ? `${Math.round((100 * t) / base)}%` : 'n/a');

@@ -1,13 +1,13 @@
 // troupe: serve.run + the HTTP proxy in front of the no-op deployment, in its own process like the baselines.
-// Usage: node --import tsx bench/http-noop/troupe-server.ts REPLICAS
+// Usage: node --import tsx bench/http-noop/troupe-server.ts REPLICAS [--no-access-log]
 // Prints `listening http://127.0.0.1:PORT` once every replica is ready; SIGTERM or SIGINT shuts serve down.
 import { serve } from '../../src/index.ts';
 import { silentLogger } from '../../src/http/index.ts';
 import { Noop } from './noop-app.ts';
 
 const replicas = Number(process.argv[2] ?? 1);
-// The access log is part of the per-request path: keep it on (stdout is drained by the harness) unless asked not to.
-const quiet = process.env.TROUPE_BENCH_NO_ACCESS_LOG === '1';
+// The access log is part of the per-request path: on by default (stdout is drained by the harness).
+const quiet = process.argv.includes('--no-access-log');
 await serve.start({ http: { host: '127.0.0.1', port: 0, ...(quiet ? { logger: silentLogger } : {}) } });
 await serve.run(Noop.bind().options({ numReplicas: replicas }), { name: 'noop' });
 console.log(`listening http://127.0.0.1:${serve.address!.port}`);
