@@ -121,7 +121,7 @@ export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: Abo
     }
     // No async wrapper on the common path (arguments that are plain values): it cost a promise per call.
     return new DeploymentResponse(s => {
-      if (args.some(a => a instanceof DeploymentResponse)) return resolveArgs(args, label, method).then(resolved => router.call(method, resolved, s));
+      if (args.some(isResponse)) return resolveArgs(args, label, method).then(resolved => router.call(method, resolved, s));
       try {
         checked(args, label, method);
       } catch (err) {
@@ -134,7 +134,11 @@ export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: Abo
 
 /** Awaits responses passed as arguments (Ray's chaining), checking that the rest can cross threads. */
 async function resolveArgs(args: unknown[], deployment: string, method: string): Promise<unknown[]> {
-  return checked(args.some(a => a instanceof DeploymentResponse) ? await Promise.all(args) : args, deployment, method);
+  return checked(args.some(isResponse) ? await Promise.all(args) : args, deployment, method);
+}
+
+function isResponse(value: unknown): boolean {
+  return value instanceof DeploymentResponse;
 }
 
 function checked(args: unknown[], deployment: string, method: string): unknown[] {
