@@ -108,8 +108,8 @@ export class Api {
       if (typeof status === 'number') throw new HttpError(status, (err as Error).message, { reason: (err as { code?: string }).code });
       throw err;
     }
-    const upright = await Promise.all(detection.crops.map(crop => this.angles.upright(crop)));
-    const lines = await Promise.all(upright.map(crop => this.recognizer.recognize(crop)));
+    // Each crop goes on to the recognizer as soon as it is upright, not once all of them are.
+    const lines = await Promise.all(detection.crops.map(async crop => this.recognizer.recognize(await this.angles.upright(crop))));
     return lines
       .map((line, i) => ({ text: line.text, confidence: line.confidence, box: detection.boxes[i] }))
       .filter(line => line.text.length > 0 && line.confidence >= 0.5);
