@@ -22,7 +22,7 @@ const EMPTY = new Uint8Array(0);
 const JSON_TYPE = 'application/json';
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
-/** A request without a body, waiting for the end of the poll phase to be dispatched. */
+/** A request whose body (if any) is read, waiting for the end of the poll phase to be dispatched. */
 interface Job {
   ex: Exchange;
   app: CompiledApp;
@@ -30,6 +30,7 @@ interface Job {
   params: Record<string, string>;
   headers: Record<string, string>;
   qs: string;
+  bytes: Uint8Array;
 }
 
 export interface ResolvedOptions {
@@ -221,13 +222,13 @@ export class ProxyEngine {
       const chosen = route;
       if (!hasBody) {
         ex.closeAfter = false;
-        this.#later({ ex, app, route: chosen, params, headers, qs });
+        this.#later({ ex, app, route: chosen, params, headers, qs, bytes: EMPTY });
         return;
       }
       this.#readBody(ex, headers).then(
         (bytes) => {
           ex.closeAfter = this.#draining;
-          return this.#dispatch(ex, app, chosen, params, headers, qs, bytes);
+          this.#later({ ex, app, route: chosen, params, headers, qs, bytes });
         },
         (err) => this.#fail(ex, err),
       );
@@ -246,7 +247,7 @@ export class ProxyEngine {
   readonly #runQueued = (): void => {
     const jobs = this.#queued;
     this.#queued = [];
-    for (const j of jobs) void this.#dispatch(j.ex, j.app, j.route, j.params, j.headers, j.qs, EMPTY);
+    for (const j of jobs) void this.#dispatch(j.ex, j.app, j.route, j.params, j.headers, j.qs, j.bytes);
   };
 
   /** Reads the body as it arrives, stopping as soon as it passes maxBodyBytes or the time limit. */
