@@ -106,8 +106,8 @@ class Serve {
       ingressClass: app.ingressClass,
       isReady: () => controller.status().applications[app.name]?.status === 'RUNNING',
       target: {
-        call: (method, args, opts) => router.call(method, args, opts.signal),
-        stream: (method, args, opts) => router.stream(method, args, opts.signal),
+        call: (method, args, opts) => router.call(method, args, opts.signal, opts),
+        stream: (method, args, opts) => router.stream(method, args, opts.signal, opts),
       },
     };
   }

@@ -20,6 +20,11 @@ interface Replica {
   inFlight: number;
 }
 
+/** Told which replica took a call (the HTTP proxy's access log). */
+export interface CallObserver {
+  onReplica?(replicaName: string): void;
+}
+
 interface Waiter {
   grant(replica: Replica): void;
   fail(err: Error): void;
@@ -54,9 +59,10 @@ export class Router {
     return this.#queue.length;
   }
 
-  async call(method: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+  async call(method: string, args: unknown[], signal?: AbortSignal, observer?: CallObserver): Promise<unknown> {
     for (;;) {
       const replica = this.#ready(signal) ?? (await this.#acquire(signal));
+      observer?.onReplica?.(replica.address.name);
       try {
         return await callActor(replica.handle, method, args, { signal });
       } catch (err) {
@@ -67,9 +73,10 @@ export class Router {
     }
   }
 
-  async *stream(method: string, args: unknown[], signal?: AbortSignal): AsyncGenerator<unknown> {
+  async *stream(method: string, args: unknown[], signal?: AbortSignal, observer?: CallObserver): AsyncGenerator<unknown> {
     for (;;) {
       const replica = this.#ready(signal) ?? (await this.#acquire(signal));
+      observer?.onReplica?.(replica.address.name);
       let started = false;
       try {
         const iterator = callActor(replica.handle, method, args, { signal, stream: true }) as AsyncIterableIterator<unknown>;

@@ -57,6 +57,7 @@ t.test('a composed @ingress deployment: path and query params, JSON bodies, requ
   const line = access.find((e) => e.requestId === 'e2e-1');
   t.match(line, { app: 'shop', method: 'GET', path: '/shop/greet/ada', status: 200 }, 'one access-log line for the request');
   t.type(line?.latencyMs, 'number');
+  t.match(line?.replica, /\S/, 'the access-log line names the replica that served it');
 });
 
 t.test('400 with schema paths, 404, 405, 415, 413 (stopping early)', async (t) => {
