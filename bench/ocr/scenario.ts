@@ -9,7 +9,7 @@
 // so p99 is compared at equal load.
 //
 //   npm run bench -- ocr [--duration=5] [--quick] [--only=baseline,troupe,in-process,raw-ort]
-//                        [--replicas=1,2] [--concurrency=1,2,4,8] [--rates=0.5,0.9,1.3] [--baseline-threads=2]
+//                        [--replicas=1,2] [--concurrency=1,4] [--rounds=3] [--rates=0.5,0.9,1.3] [--baseline-threads=2]
 //
 // Prints a markdown table, writes bench/out/ocr/{results.json,summary.md,latency.svg} and
 // bench/results/ocr.md (the table, then bench/ocr/NOTES.md).
@@ -29,10 +29,42 @@ const root = join(here, '..', '..');
 
 export const description = 'OCR pipeline: troupe (1 and 2 replicas) vs a plain single-process server vs in-process (limit), same run';
 
+/** One server at one concurrency over all rounds: replies over the summed windows, p50 median of rounds, p99 worst round. */
+export interface ClosedSummary {
+  concurrency: number;
+  rounds: number;
+  ok: number;
+  errors: Record<string, number>;
+  ms: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+}
+
 export interface OcrHttpReport {
   name: string;
-  closed: BenchResult[];
+  closed: ClosedSummary[];
+  /** Every closed-loop round as measured (histograms included). */
+  slices: BenchResult[];
   sweep?: SweepResult;
+}
+
+function summarize(concurrency: number, slices: BenchResult[]): ClosedSummary {
+  const ok = slices.reduce((a, r) => a + r.ok, 0);
+  const ms = slices.reduce((a, r) => a + r.durationMs, 0);
+  const errors: Record<string, number> = {};
+  for (const r of slices) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+  const p50s = slices.map((r) => r.latencyMs.p50).sort((a, b) => a - b);
+  return {
+    concurrency,
+    rounds: slices.length,
+    ok,
+    errors,
+    ms,
+    throughput: (ok * 1000) / ms,
+    p50: p50s[Math.floor(p50s.length / 2)] ?? NaN,
+    p99: Math.max(...slices.map((r) => r.latencyMs.p99)),
+  };
 }
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -51,25 +83,37 @@ export function ocrTarget(url: string, images: BenchImage[]) {
 }
 
 /**
- * Every server measured step by step in turn (closed loop at each concurrency, then open loop at
- * each rate that `rates` picks from the first server's closed-loop results), so load that comes
- * and goes on a shared machine falls on all of them alike instead of on whichever ran last.
+ * Every server measured step by step in turn (closed loop at each concurrency for `rounds` rounds,
+ * then open loop at each rate that `rates` picks from the first server's closed-loop results), so
+ * load that comes and goes on a shared machine falls on all of them alike instead of on whichever
+ * ran last.
  */
 export async function measureOcrHttp(
   ctx: ScenarioContext,
   targets: { name: string; url: string }[],
   images: BenchImage[],
-  { concurrency, rates }: { concurrency: number[]; rates: (closed: BenchResult[]) => number[] },
+  { concurrency, rounds, rates }: { concurrency: number[]; rounds: number; rates: (closed: ClosedSummary[]) => number[] },
 ): Promise<OcrHttpReport[]> {
-  const reports = targets.map((t) => ({ name: t.name, closed: [] as BenchResult[], points: [] as BenchResult[], target: ocrTarget(t.url, images) }));
+  const reports = targets.map((t) => ({
+    name: t.name,
+    closed: [] as ClosedSummary[],
+    slices: [] as BenchResult[],
+    points: [] as BenchResult[],
+    target: ocrTarget(t.url, images),
+  }));
   for (const r of reports) await runClosedLoop({ target: r.target, concurrency: 2, durationMs: Math.min(3000, ctx.durationMs), timeoutMs: 30_000, progress: false });
   for (const c of concurrency) {
-    for (const r of reports) {
-      const result = await runClosedLoop({ target: r.target, concurrency: c, durationMs: ctx.durationMs, timeoutMs: 30_000, label: r.name });
-      ctx.log(formatResult(result));
-      r.closed.push(result);
-      await pause(300);
+    const slices = new Map<string, BenchResult[]>(reports.map((r) => [r.name, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const r of reports) {
+        const result = await runClosedLoop({ target: r.target, concurrency: c, durationMs: ctx.durationMs, timeoutMs: 30_000, label: r.name });
+        ctx.log(`round ${round}/${rounds}: ${formatResult(result)}`);
+        slices.get(r.name)!.push(result);
+        r.slices.push(result);
+        await pause(300);
+      }
     }
+    for (const r of reports) r.closed.push(summarize(c, slices.get(r.name)!));
   }
   for (const rate of reports.length ? rates(reports[0].closed) : []) {
     // Long enough for about 8 arrivals (at most 20 s): at 1-2 images/s a 5 s step has too few for a p99.
@@ -81,7 +125,12 @@ export async function measureOcrHttp(
       await pause(300);
     }
   }
-  return reports.map((r) => ({ name: r.name, closed: r.closed, sweep: r.points.length ? { label: r.name, target: r.target.url, points: r.points } : undefined }));
+  return reports.map((r) => ({
+    name: r.name,
+    closed: r.closed,
+    slices: r.slices,
+    sweep: r.points.length ? { label: r.name, target: r.target.url, points: r.points } : undefined,
+  }));
 }
 
 interface Server {
@@ -115,7 +164,8 @@ function servers(ctx: ScenarioContext): Server[] {
 export async function run(ctx: ScenarioContext): Promise<void> {
   const only = typeof ctx.flags.only === 'string' ? ctx.flags.only.split(',') : null;
   const wanted = (name: string) => (only ? only.some((o) => name.startsWith(o)) : name !== 'raw-ort');
-  const concurrency = list(ctx.flags.concurrency, [1, 2, 4, 8]);
+  const concurrency = list(ctx.flags.concurrency, [1, 4]);
+  const rounds = list(ctx.flags.rounds, [3])[0];
   const fractions = list(ctx.flags.rates, [0.5, 0.9, 1.3]);
   const images = await benchImages();
   ctx.record('images', images.map((i) => ({ name: i.name, bytes: i.bytes.length, lines: i.lines })));
@@ -133,6 +183,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     loads.measuring = load();
     reports = await measureOcrHttp(ctx, running.map((r) => ({ name: r.name, url: r.server.url })), images, {
       concurrency,
+      rounds,
       // The first server (the baseline unless --only says otherwise) sets the open-loop rates for all.
       rates: (closed) => {
         const peak = Math.max(...closed.map((r) => r.throughput));
@@ -174,18 +225,20 @@ const f = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '
 
 export function summaryTables(reports: OcrHttpReport[], inProcess: InProcessRow[], loads: Record<string, string>): string {
   const out: string[] = [];
+  const errs = (e: Record<string, number>) => Object.entries(e).map(([k, v]) => `${v} ${k}`).join(', ') || '0';
   out.push('| server | load | ok | images/s | p50 ms | p99 ms | errors |', '|---|---|---:|---:|---:|---:|---:|');
   for (const r of reports) {
-    const rows = [...r.closed, ...(r.sweep?.points ?? [])];
-    for (const p of rows) {
-      const errs = p.errorCount ? Object.entries(p.errors).map(([k, v]) => `${v} ${k}`).join(', ') : '0';
-      const at = p.mode === 'closed' ? `c=${p.concurrency}` : `Poisson ${p.offeredRate}/s`;
-      out.push(`| ${r.name} | ${at} | ${p.ok} | ${f(p.throughput, 2)} | ${f(p.latencyMs.p50)} | ${f(p.latencyMs.p99)} | ${errs} |`);
+    for (const c of r.closed) {
+      out.push(`| ${r.name} | c=${c.concurrency} (${c.rounds} rounds) | ${c.ok} | ${f(c.throughput, 2)} | ${f(c.p50)} | ${f(c.p99)} | ${errs(c.errors)} |`);
+    }
+    for (const p of r.sweep?.points ?? []) {
+      out.push(`| ${r.name} | Poisson ${p.offeredRate}/s | ${p.ok} | ${f(p.throughput, 2)} | ${f(p.latencyMs.p50)} | ${f(p.latencyMs.p99)} | ${errs(p.errors)} |`);
     }
   }
   for (const r of inProcess) {
     out.push(`| in-process, no HTTP (${r.threads} ORT threads, recognizer batch ${r.recognizeBatch}) | sequential | ${r.images} | ${f(r.imagesPerSecond, 2)} | ${f(r.msPerImage)} | | 0 |`);
   }
+  out.push('', 'Closed loop: images/s over all rounds together, p50 the median of the rounds, p99 the worst round.');
   const peak = (r: OcrHttpReport) => Math.max(...r.closed.map((p) => p.throughput));
   const base = reports.find((r) => r.name.startsWith('baseline'));
   if (base) {
