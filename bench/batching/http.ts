@@ -28,6 +28,8 @@ export interface HttpClassifierReport {
   raw: Totals;
   http: (Totals & { variant: string; concurrency: number })[];
   maxBatch: number;
+  /** Intra-op threads of the served model. */
+  threads: number;
   load: { before: string; after: string };
 }
 
@@ -38,7 +40,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function measureHttpClassifier(
   ctx: ScenarioContext,
   inputs: Float32Array[],
-  { concurrency, maxBatch, rounds }: { concurrency: number[]; maxBatch: number; rounds: number },
+  { concurrency, maxBatch, rounds, threads }: { concurrency: number[]; maxBatch: number; rounds: number; threads: number },
 ): Promise<HttpClassifierReport> {
   const before = load();
   const crops = await benchCrops();
@@ -62,7 +64,7 @@ export async function measureHttpClassifier(
         cwd: root,
         readyTimeoutMs: 120_000,
         killAfterMs: 15_000,
-        env: { CLS_MAX_BATCH: String(maxBatch) },
+        env: { CLS_MAX_BATCH: String(maxBatch), CLS_THREADS: String(threads) },
       });
       servers.push({ name: v.name, server });
     }
@@ -89,7 +91,7 @@ export async function measureHttpClassifier(
   } finally {
     await Promise.all(servers.map((s) => s.server.stop()));
   }
-  return { sweep, best: { threads: top.threads, batchSize: top.batchSize }, rounds, raw, http, maxBatch, load: { before, after: load() } };
+  return { sweep, best: { threads: top.threads, batchSize: top.batchSize }, rounds, raw, http, maxBatch, threads, load: { before, after: load() } };
 }
 
 export function formatHttpClassifier(r: HttpClassifierReport): string {
@@ -101,7 +103,7 @@ export function formatHttpClassifier(r: HttpClassifierReport): string {
   ];
   for (const h of r.http) {
     lines.push(
-      `| HTTP, ${h.variant}, 1 replica, 1 ORT thread | ${h.concurrency} | ${perSecond(h).toFixed(0)} | ${((100 * perSecond(h)) / rawRate).toFixed(0)}% | ` +
+      `| HTTP, ${h.variant}, 1 replica, ${r.threads} ORT thread${r.threads === 1 ? '' : 's'} | ${h.concurrency} | ${perSecond(h).toFixed(0)} | ${((100 * perSecond(h)) / rawRate).toFixed(0)}% | ` +
         `${median(h.p50).toFixed(1)} | ${Math.max(...h.p99).toFixed(1)} | ${h.errors} |`,
     );
   }
