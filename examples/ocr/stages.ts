@@ -51,8 +51,8 @@ export async function uprightCrops(model: OnnxModel, crops: readonly RgbImage[],
 export interface RecognizeOptions extends RecognitionPreOptions {
   /**
    * Crops per model run; crops are grouped by aspect ratio so padding stays small. Default 1: on
-   * a 2-core CPU a crop run alone cost least (bench crops, 1 ORT thread: 176 ms/crop alone,
-   * 201 in groups of 4, 248 in groups of 8, padded to the widest of the group).
+   * a 2-core CPU a crop run alone cost least (bench crops, 1 ORT thread, quiet machine: 87 ms/crop
+   * alone, 134 in groups of 4, 158 in groups of 8, padded to the widest of the group).
    */
   batchSize?: number;
 }
