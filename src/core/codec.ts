@@ -158,8 +158,24 @@ export function assertSerializable(value: unknown, where: string | (() => string
   describeProblem(value, typeof where === 'function' ? where() : where, depth, new Set(seen));
 }
 
+/**
+ * assertSerializable for every argument of a call to `owner.method`. The per-call path of every actor and
+ * handle call: it builds no path string and no set unless a value is wrong or nested deep enough to need one.
+ */
+export function assertSerializableArgs(args: unknown[], owner: string, method: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol') continue;
+    if (!hasProblem(value, 0, undefined)) continue;
+    describeProblem(value, `argument ${i + 1} of ${owner}.${method}`, 0, new Set());
+  }
+}
+
+/** Below this depth a value is walked without a seen-set: cycles and shared parts are only tracked past it. */
+const TRACK_FROM_DEPTH = 6;
+
 /** Same acceptance rules as describeProblem, without the paths. */
-function hasProblem(value: unknown, depth: number, seen: Set<object>): boolean {
+function hasProblem(value: unknown, depth: number, seen: Set<object> | undefined): boolean {
   switch (typeof value) {
     case 'function':
     case 'symbol':
@@ -171,8 +187,11 @@ function hasProblem(value: unknown, depth: number, seen: Set<object>): boolean {
   }
   if (value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return false;
   if (value instanceof Transfer || value instanceof Error || value instanceof Date || value instanceof RegExp) return false;
-  if (seen.has(value) || depth > 64) return false;
-  seen.add(value);
+  if (depth >= TRACK_FROM_DEPTH) {
+    seen ??= new Set();
+    if (seen.has(value) || depth > 64) return false;
+    seen.add(value);
+  }
   if (value instanceof Promise || value instanceof EventEmitter || value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) return true;
   if (isExtensionValue(value)) return false;
   if (Array.isArray(value)) {

@@ -1,6 +1,6 @@
 // ActorHandle: calls read like local method calls, are typed from the class, and the handle itself
 // can be passed to another actor, where it reaches the same actor.
-import { registerExtension, markExtensionClass, assertSerializable } from './codec.ts';
+import { registerExtension, markExtensionClass, assertSerializableArgs } from './codec.ts';
 import type { CallOptions } from './connection.ts';
 import { RuntimeClosedError, UnknownMethodError } from './errors.ts';
 import { failedIterator } from './iterators.ts';
@@ -84,7 +84,7 @@ export function callActor(handle: object, method: string, args: unknown[], optio
 function invoke(address: ActorAddress, method: string, args: unknown[], options: CallOptions | undefined, stream: boolean): any {
   if (!address.methods.includes(method)) return failed(new UnknownMethodError(`${address.className} ${address.name}`, method, address.methods), stream);
   try {
-    for (let i = 0; i < args.length; i++) assertSerializable(args[i], `argument ${i + 1} of ${address.className}.${method}`);
+    assertSerializableArgs(args, address.className, method);
   } catch (err) {
     return failed(err as Error, stream);
   }

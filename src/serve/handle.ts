@@ -1,6 +1,6 @@
 // DeploymentHandle<T>: typed, awaitable calls to a deployment through this thread's router.
 // A call returns a DeploymentResponse: await it, cancel it, or pass it un-awaited to another handle call.
-import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializable } from '../core/index.ts';
+import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializableArgs } from '../core/index.ts';
 import { CallSignal } from './call-signal.ts';
 import { routerFor } from './router.ts';
 
@@ -142,7 +142,7 @@ function isResponse(value: unknown): boolean {
 }
 
 function checked(args: unknown[], deployment: string, method: string): unknown[] {
-  for (let i = 0; i < args.length; i++) assertSerializable(args[i], `argument ${i + 1} of ${deployment}.${method}`);
+  assertSerializableArgs(args, deployment, method);
   return args;
 }
 
