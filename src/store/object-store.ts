@@ -16,6 +16,7 @@ import {
 } from './layout.ts';
 import { nativeAlias, nativeAliasStatus } from './native-alias.ts';
 import { asObjectRef, makeRef, type ObjectRef } from './object-ref.ts';
+import { noteAdopted } from './collect.ts';
 
 export const DEFAULT_INLINE_THRESHOLD = 64 * 1024;
 export const DEFAULT_MAX_HOLDERS = 64;
@@ -311,6 +312,7 @@ export class ObjectStore {
     this.#arena.move(claimOf(r), from, this.holder);
     const view = this.#view(r);
     this.#track(view, r, true);
+    noteAdopted(view.byteLength, this.capacity);
     return view;
   }
 

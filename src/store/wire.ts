@@ -7,7 +7,9 @@
 //  2. The receiver moves the hold to its own holder id (adopt) and gets a view that owns it.
 //  3. That hold is dropped by `store.release(view)`, by the FinalizationRegistry once the view is garbage
 //     collected, or by `releaseHolder` when the receiving thread dies. The object is freed when no holder
-//     holds it, so memory is never reused while a view that owns a hold is reachable.
+//     holds it, so memory is never reused while a view that owns a hold is reachable. A thread that has
+//     adopted more than an eighth of the arena since its last collection runs one (collect.ts), so views it
+//     dropped give their memory back even when the thread allocates too little for V8 to collect by itself.
 //  A message that is never decoded (its receiver died first) leaves its hold with the sender until the
 //  sender's thread ends (for the main thread: until its runtime shuts down).
 import { workerData } from 'node:worker_threads';

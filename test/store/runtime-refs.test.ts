@@ -175,3 +175,21 @@ t.test('a task\'s large result comes back through the store', async t => {
   rt.objectStore!.release(out);
   t.same(usage(rt), { objects: 0, used: 0 });
 });
+
+t.test('an actor that drops the arrays it receives without releasing them does not fill the arena', async t => {
+  // 8 MiB arena, 256 KiB arguments: 32 would fill it if only the actor's thread ending gave holds back.
+  const rt = runtime(t, { objectStore: { capacityBytes: 8 * MiB } });
+  const a = await rt.spawn(RefActor, []);
+  const store = rt.objectStore!;
+  const calls = 160;
+  let shared = 0;
+  for (let i = 0; i < calls; i++) {
+    const arg = new Float32Array(256 * 1024 / 4).fill(i);
+    const d = await a.describe(arg);
+    if (d.shared) shared++;
+    t.equal(d.first, i, `call ${i} saw its own data`);
+  }
+  const s = store.stats();
+  t.ok(s.gcReleases > 0, `the actor's thread collected views it no longer used (${s.gcReleases} holds back)`);
+  t.ok(shared > calls / 2, `most calls still went by ref (${shared} of ${calls}; the rest were copied inline while the arena was full)`);
+});
