@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Rebuilds bench/RESULTS.md from bench/results/README.head.md and the sections in bench/results/*.md.
+set -euo pipefail
+cd "$(dirname "$0")/results"
+{
+  cat README.head.md
+  for f in actor-calls object-store handle-calls batching http-noop native-batching ocr harness; do
+    [ -f "$f.md" ] || continue
+    echo
+    cat "$f.md"
+    echo
+    echo '---'
+  done
+} > ../RESULTS.md
