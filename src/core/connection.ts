@@ -8,6 +8,8 @@ import { STREAM_WINDOW, type FromActor, type ToActor } from './protocol.ts';
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** @internal The caller already checked that the arguments can cross threads: the handle skips the check. */
+  argsChecked?: boolean;
 }
 
 interface Pending {

@@ -83,10 +83,12 @@ export function callActor(handle: object, method: string, args: unknown[], optio
 
 function invoke(address: ActorAddress, method: string, args: unknown[], options: CallOptions | undefined, stream: boolean): any {
   if (!address.methods.includes(method)) return failed(new UnknownMethodError(`${address.className} ${address.name}`, method, address.methods), stream);
-  try {
-    assertSerializableArgs(args, address.className, method);
-  } catch (err) {
-    return failed(err as Error, stream);
+  if (options?.argsChecked !== true) {
+    try {
+      assertSerializableArgs(args, address.className, method);
+    } catch (err) {
+      return failed(err as Error, stream);
+    }
   }
   const connector = connectors.get(address.runtimeId);
   if (!connector) return failed(new RuntimeClosedError(), stream);

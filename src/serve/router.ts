@@ -59,12 +59,14 @@ export class Router {
     return this.#queue.length;
   }
 
+  /** `args` must be known to cross threads: the deployment handle checks them, and the HTTP proxy builds them
+   *  from parsed JSON, strings and bytes; the actor link does not check them again. */
   async call(method: string, args: unknown[], signal?: AbortSignal, observer?: CallObserver): Promise<unknown> {
     for (;;) {
       const replica = this.#ready(signal) ?? (await this.#acquire(signal));
       observer?.onReplica?.(replica.address.name);
       try {
-        return await callActor(replica.handle, method, args, { signal });
+        return await callActor(replica.handle, method, args, { signal, argsChecked: true });
       } catch (err) {
         if (!this.#retryable(replica, err)) throw this.#translate(replica, err);
       } finally {
@@ -79,7 +81,7 @@ export class Router {
       observer?.onReplica?.(replica.address.name);
       let started = false;
       try {
-        const iterator = callActor(replica.handle, method, args, { signal, stream: true }) as AsyncIterableIterator<unknown>;
+        const iterator = callActor(replica.handle, method, args, { signal, stream: true, argsChecked: true }) as AsyncIterableIterator<unknown>;
         try {
           for (;;) {
             const step = await iterator.next();

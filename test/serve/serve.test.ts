@@ -9,6 +9,7 @@ import {
   NotADeploymentError,
   UnknownMethodError,
   CancelledError,
+  UnserializableError,
   deployment,
 } from '../../src/index.ts';
 import { Broken, Configurable, Embed, Generate, NotDecorated, Pipeline, Preprocess, Slow, Whoami } from '../fixtures/serve/apps.ts';
@@ -40,6 +41,20 @@ t.test('a three-stage composition returns the right result, with chained respons
   t.same(tokens, ['a', 'b', 'c']);
   t.same(Object.keys(serve.status().applications.pipeline.deployments).sort(), ['Embed', 'Generate', 'Pipeline', 'Preprocess']);
   await serve.delete('pipeline');
+});
+
+t.test('an argument that cannot cross threads rejects that call only, naming deployment, method and argument', async t => {
+  const h = await serve.run(Preprocess.bind(), { name: 'unserializable' });
+  const bad = { text: 'x', callback: () => 1 };
+  await t.rejects(h.clean(bad as unknown as string), UnserializableError);
+  await t.rejects(h.clean(bad as unknown as string), /argument 1 of unserializable\/Preprocess\.clean\.callback is a function/);
+  const g: Record<string, unknown> = {};
+  const cyclic = { a: { b: { c: { d: { e: { f: { g } } } } } } };
+  g.back = cyclic;
+  g.fn = function named() {};
+  await t.rejects(h.clean(cyclic as unknown as string), /argument 1 of unserializable\/Preprocess\.clean\.a\.b\.c\.d\.e\.f\.g\.fn is a function/, 'a cycle deeper than the untracked levels is walked once, and the function in it named');
+  t.equal(await h.clean('  Still Serving '), 'still serving', 'the deployment keeps serving');
+  await serve.delete('unserializable');
 });
 
 t.test('backpressure rejects at once past the queue limit', async t => {
