@@ -46,13 +46,13 @@ t.test('a three-stage composition returns the right result, with chained respons
 t.test('an argument that cannot cross threads rejects that call only, naming deployment, method and argument', async t => {
   const h = await serve.run(Preprocess.bind(), { name: 'unserializable' });
   const bad = { text: 'x', callback: () => 1 };
-  await t.rejects(h.clean(bad as unknown as string), UnserializableError);
-  await t.rejects(h.clean(bad as unknown as string), /argument 1 of unserializable\/Preprocess\.clean\.callback is a function/);
+  await t.rejects(async () => h.clean(bad as unknown as string), UnserializableError);
+  await t.rejects(async () => h.clean(bad as unknown as string), /argument 1 of unserializable\/Preprocess\.clean\.callback is a function/);
   const g: Record<string, unknown> = {};
   const cyclic = { a: { b: { c: { d: { e: { f: { g } } } } } } };
   g.back = cyclic;
   g.fn = function named() {};
-  await t.rejects(h.clean(cyclic as unknown as string), /argument 1 of unserializable\/Preprocess\.clean\.a\.b\.c\.d\.e\.f\.g\.fn is a function/, 'a cycle deeper than the untracked levels is walked once, and the function in it named');
+  await t.rejects(async () => h.clean(cyclic as unknown as string), /argument 1 of unserializable\/Preprocess\.clean\.a\.b\.c\.d\.e\.f\.g\.fn is a function/, 'a cycle deeper than the untracked levels is walked once, and the function in it named');
   t.equal(await h.clean('  Still Serving '), 'still serving', 'the deployment keeps serving');
   await serve.delete('unserializable');
 });
