@@ -46,13 +46,15 @@ t.test('four workers: thousands of concurrent puts, hand-offs and gets; refcount
   const channels = workers.map(() => new MessageChannel());
   // channel i carries worker i -> worker i+1
   const results = workers.map((w) => once(w, 'message'));
+  // Listen for exits now: a worker ends as soon as it has reported, maybe before the others have.
+  const exits = workers.map((w) => once(w, 'exit'));
   workers.forEach((w, i) => {
     const toNext = channels[i]!.port1;
     const fromPrev = channels[(i + 3) % 4]!.port2;
     w.postMessage({ toNext, fromPrev }, [toNext, fromPrev]);
   });
   const done = (await Promise.all(results)).map(([r]) => r as { received: number; bad: number; privateOps: number });
-  await Promise.all(workers.map((w) => once(w, 'exit')));
+  await Promise.all(exits);
   for (const [i, r] of done.entries()) {
     t.same(r, { received: count, bad: 0, privateOps: count }, `worker ${i + 1} received every object intact`);
   }
