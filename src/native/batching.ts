@@ -2,7 +2,7 @@
 // reference where it is not, with the same checks and results either way.
 import { nativeAvailable, loadNative, type RawTensor } from './binding.ts';
 import { fromNativeError } from './errors.ts';
-import { ARRAY_OF, planGather, product, type BatchLayout } from './layout.ts';
+import { ARRAY_OF, planGather, product, typedPad, type BatchLayout } from './layout.ts';
 import { checkOut, fillBatch, planScatter, resultOf, scatterReference } from './reference.ts';
 import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions, Tensor, TensorData } from './types.ts';
 
@@ -27,7 +27,7 @@ export function gather(tensors: readonly Tensor[], options: GatherOptions = {}):
       throw fromNativeError(err);
     }
   } else {
-    fillBatch(tensors, layout, out);
+    fillBatch(tensors, layout.row, out, typedPad(layout));
   }
   return resultOf(layout, out, tensors.length);
 }
@@ -42,7 +42,7 @@ export async function gatherAsync(tensors: readonly Tensor[], options: GatherOpt
       throw fromNativeError(err);
     }
   } else {
-    fillBatch(tensors, layout, out);
+    fillBatch(tensors, layout.row, out, typedPad(layout));
   }
   return resultOf(layout, out, tensors.length);
 }

@@ -5,8 +5,8 @@ import type { DeviceInfo } from './types.ts';
 
 export { nativeAvailable, loadNative, nativeCandidates, type NativeBinding } from './binding.ts';
 export { gather, gatherAsync, scatter } from './batching.ts';
-export { gatherReference, scatterReference } from './reference.ts';
-export { toFloat16Bits } from './layout.ts';
+export { fillBatch, gatherReference, scatterReference } from './reference.ts';
+export { ARRAY_OF, checkTensor, product, toFloat16Bits } from './layout.ts';
 export {
   acquireSlot, closePool, ownedSlotCount, poolStats, reservePool, Slot, SlotBuffer,
   type AcquireSlotOptions, type DeviceIndex, type PoolStats, type SlotBatch, type SlotStats,

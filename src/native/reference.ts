@@ -10,16 +10,16 @@ function strides(dims: readonly number[]): number[] {
   return s;
 }
 
-/** Writes the padded batch described by `layout` into `out` (already sized). */
-export function fillBatch(tensors: readonly Tensor[], layout: BatchLayout, out: TensorData): void {
-  const rowElems = product(layout.row);
-  (out as Float32Array).fill(typedPad(layout) as number);
-  const dst = strides(layout.row);
+/** Writes the tensors into `out` (already sized) as rows of shape `row`, every other element `pad` (a typed element). */
+export function fillBatch(tensors: readonly Tensor[], row: readonly number[], out: TensorData, pad: number | bigint): void {
+  const rowElems = product(row);
+  (out as Float32Array).fill(pad as number);
+  const dst = strides(row);
   tensors.forEach((t, b) => {
     const src = strides(t.shape);
     const base = b * rowElems;
     const rank = t.shape.length;
-    if (rank === 0 || t.shape.every((d, i) => d === layout.row[i])) {
+    if (rank === 0 || t.shape.every((d, i) => d === row[i])) {
       (out as Float32Array).set(t.data as Float32Array, base);
       return;
     }
@@ -48,7 +48,7 @@ export function gatherReference(tensors: readonly Tensor[], options: GatherOptio
   const n = layout.rows * product(layout.row);
   const out = options.out ?? new ARRAY_OF[layout.dtype](n);
   checkOut(out, layout, n);
-  fillBatch(tensors, layout, out);
+  fillBatch(tensors, layout.row, out, typedPad(layout));
   return resultOf(layout, out, tensors.length);
 }
 

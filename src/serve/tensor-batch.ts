@@ -4,7 +4,7 @@
 // built and in TypeScript otherwise; both give the same bytes and the same errors.
 import {
   DTypeMismatchError, EmptyBatchError, NativeArgumentError, RankMismatchError, TensorShapeError,
-  fromNativeError, loadNative, nativeAvailable, scatter, scatterReference, toFloat16Bits,
+  ARRAY_OF, checkTensor, fillBatch, fromNativeError, loadNative, nativeAvailable, product, scatter, scatterReference, toFloat16Bits,
   type DType, type Tensor, type TensorData,
 } from '../native/index.ts';
 
@@ -46,15 +46,6 @@ export interface UnstackOptions {
   path?: CopyPath;
 }
 
-const ARRAY_OF: Record<DType, { new (n: number): TensorData; readonly name: string }> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-};
-
-const MAX_RANK = 8;
 
 function useNative(path: CopyPath | undefined): boolean {
   if (path === 'typescript') return false;
@@ -64,28 +55,6 @@ function useNative(path: CopyPath | undefined): boolean {
   }
   if (path !== undefined && path !== 'auto') throw new NativeArgumentError(`path must be 'auto', 'native' or 'typescript', got ${String(path)}`);
   return nativeAvailable();
-}
-
-function checkTensor(t: Tensor, i: number): void {
-  if (t === null || typeof t !== 'object') throw new NativeArgumentError(`stack: tensor ${i} is not a { dtype, shape, data } object`);
-  const cls = ARRAY_OF[t.dtype];
-  if (!cls) throw new DTypeMismatchError(`stack: tensor ${i} has unknown dtype '${String(t.dtype)}'; use float32, float16, int32, int64 or uint8`);
-  if (!(t.data instanceof (cls as unknown as typeof Float32Array))) {
-    throw new DTypeMismatchError(
-      `stack: tensor ${i} is ${t.dtype} but its data is a ${(t.data as object)?.constructor?.name ?? typeof t.data}; ${t.dtype} needs a ${cls.name}`,
-    );
-  }
-  if (!Array.isArray(t.shape) || t.shape.length > MAX_RANK) throw new TensorShapeError(`stack: tensor ${i} needs a shape array of rank at most ${MAX_RANK}`);
-  let n = 1;
-  for (const d of t.shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new TensorShapeError(`stack: tensor ${i} has a bad dimension ${d} in [${t.shape}]`);
-    n *= d;
-  }
-  if (t.data.length !== n) {
-    throw new TensorShapeError(`stack: tensor ${i} has shape [${t.shape}] (${n} elements) but ${t.data.length} elements of data`, {
-      details: { index: i, expected: n, actual: t.data.length },
-    });
-  }
 }
 
 /** The padded row: the largest size per dimension, raised to padTo where given. */
@@ -163,53 +132,6 @@ function padElement(dtype: DType, bits: bigint): number | bigint {
   }
 }
 
-function product(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
-
-function strides(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length).fill(1);
-  for (let d = dims.length - 2; d >= 0; d--) s[d] = s[d + 1]! * dims[d + 1]!;
-  return s;
-}
-
-/** The TypeScript copy: pad everything, then copy each tensor's innermost runs into its row. */
-function fillTs(tensors: readonly Tensor[], row: number[], out: TensorData, pad: number | bigint): void {
-  const o = out as Float32Array;
-  o.fill(pad as number);
-  const rowElems = product(row);
-  const dst = strides(row);
-  tensors.forEach((t, b) => {
-    const src = t.data as Float32Array;
-    const base = b * rowElems;
-    const rank = t.shape.length;
-    if (rank === 0 || t.shape.every((d, i) => d === row[i])) {
-      o.set(src, base);
-      return;
-    }
-    const inner = t.shape[rank - 1]!;
-    if (inner === 0) return;
-    const s = strides(t.shape);
-    const outer = product(t.shape.slice(0, -1));
-    const coord = new Array<number>(rank - 1).fill(0);
-    for (let k = 0; k < outer; k++) {
-      let from = 0;
-      let to = base;
-      for (let d = 0; d < rank - 1; d++) {
-        from += coord[d]! * s[d]!;
-        to += coord[d]! * dst[d]!;
-      }
-      o.set(src.subarray(from, from + inner), to);
-      for (let d = rank - 2; d >= 0; d--) {
-        if (++coord[d]! < t.shape[d]!) break;
-        coord[d] = 0;
-      }
-    }
-  });
-}
-
 /**
  * Stacks tensors of one dtype and rank along a new first axis. Dimensions whose sizes differ are padded
  * with padValue to the largest (or to padTo); `shapes` keeps each input's own shape for unstack.
@@ -217,7 +139,7 @@ function fillTs(tensors: readonly Tensor[], row: number[], out: TensorData, pad:
 export function stack<D extends DType>(tensors: readonly Tensor<D>[], options: StackOptions = {}): Stacked<D> {
   const native = useNative(options.path);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new EmptyBatchError('stack needs at least one tensor: got an empty list');
-  tensors.forEach((t, i) => checkTensor(t, i));
+  tensors.forEach((t, i) => checkTensor(t, i, 'stack: tensor'));
   const dtype: D = tensors[0]!.dtype;
   const row = planRow(tensors, options.padTo);
   const rows = options.batchSize ?? tensors.length;
@@ -237,7 +159,7 @@ export function stack<D extends DType>(tensors: readonly Tensor<D>[], options: S
       throw fromNativeError(err);
     }
   } else {
-    fillTs(tensors, row, out, padElement(dtype, bits));
+    fillBatch(tensors as Tensor[], row, out, padElement(dtype, bits));
   }
   return {
     batch: { dtype, shape: [rows, ...row], data: out } as Tensor<D>,

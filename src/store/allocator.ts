@@ -38,8 +38,8 @@ export class Tlsf {
     return this.#get(rec, R_SIZE);
   }
 
-  /** Empties the allocator: one free block spans the arena. */
-  reset(): void {
+  /** No free lists, every record unused and on the record stack. */
+  #clear(): void {
     const c = this.#c;
     const L = this.#L;
     c[H_FL_BITMAP] = 0;
@@ -48,6 +48,12 @@ export class Tlsf {
     c.fill(REC_UNUSED, L.records + R_STATE * L.maxRecords, L.records + (R_STATE + 1) * L.maxRecords);
     for (let i = 0; i < L.maxRecords; i++) c[L.recStack + i] = L.maxRecords - 1 - i;
     c[H_REC_TOP] = L.maxRecords;
+  }
+
+  /** Empties the allocator: one free block spans the arena. */
+  reset(): void {
+    const L = this.#L;
+    this.#clear();
     if (L.capUnits > 0) {
       const rec = this.#newRecord(0, L.capUnits, NIL, NIL);
       this.#insertFree(rec);
@@ -58,12 +64,7 @@ export class Tlsf {
   rebuild(live: ReadonlyArray<{ off: number; units: number }>): number[] {
     const c = this.#c;
     const L = this.#L;
-    c[H_FL_BITMAP] = 0;
-    c.fill(0, L.slBitmaps, L.slBitmaps + FL_COUNT);
-    c.fill(NIL, L.heads, L.heads + FL_COUNT * SL_COUNT);
-    c.fill(REC_UNUSED, L.records + R_STATE * L.maxRecords, L.records + (R_STATE + 1) * L.maxRecords);
-    for (let i = 0; i < L.maxRecords; i++) c[L.recStack + i] = L.maxRecords - 1 - i;
-    c[H_REC_TOP] = L.maxRecords;
+    this.#clear();
     const out: number[] = [];
     let prev = NIL;
     let cursor = 0;
