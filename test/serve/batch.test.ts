@@ -227,12 +227,17 @@ t.test('a waiting batch flushes when its oldest call has waited the timeout', as
   await h.reconfigure({ batchWaitTimeoutMs: 1000, maxBatchSize: 100, maxQueuedCalls: 100 });
   const started = Date.now();
   const first = h.work(1);
-  await sleep(300);
+  await sleep(600);
   const second = h.work(2);
+  // Ordering, not a clock: counted from the oldest call the batch runs ~400 ms after the second call; counted
+  // from the newest it would run only when a 1000 ms timer started with the second call has fired.
+  let newestTimeoutPassed = false;
+  const sentinel = setTimeout(() => { newestTimeoutPassed = true; }, 1000);
   t.same(await Promise.all([first, second]), [1, 2]);
+  clearTimeout(sentinel);
   const waited = Date.now() - started;
   t.ok(waited >= 1000, `nothing ran before the oldest call's timeout (${waited} ms)`);
-  t.ok(waited < 1300 + 40 + 500, 'the timeout counts from the oldest call, not the newest');
+  t.notOk(newestTimeoutPassed, 'the timeout counts from the oldest call, not the newest');
   t.same(await h.batches(), [[1, 2]]);
 });
 

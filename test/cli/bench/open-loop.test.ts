@@ -116,8 +116,8 @@ t.test('a hard stop ends a run whose target never settles', async (t) => {
     maxDurationMs: 300,
     progress: false,
   });
-  t.equal(r.stoppedBy, 'maxDuration');
-  t.ok(Date.now() - started < 5000, 'ended near the hard stop');
+  t.equal(r.stoppedBy, 'maxDuration', 'ended by the hard stop (its 1000 requests would never settle)');
+  t.ok(Date.now() - started >= 300, 'not before the hard stop');
   t.equal(r.ok, 0);
   t.ok(r.errors.timeout > 0, `${r.errors.timeout} requests cut off as timeout`);
 });
