@@ -158,9 +158,37 @@ t.test('the compact frame stays within its 1 MiB budget: a larger batch goes thr
   t.ok(roundTrip([ok('after')]).compact);
 });
 
+t.test('keys and method names repeated across a batch (written once per frame, then by index) arrive intact', async t => {
+  // A batch of requests to one route: the same keys and method name in every message.
+  const batch = Array.from({ length: 300 }, (_, i) => ({
+    t: 'call', id: i + 1, m: i % 2 ? 'root' : 'other',
+    a: [{ body: null, query: { q: String(i) }, params: {}, headers: { host: 'h', 'x-n': String(i) }, requestId: `r-${i}`, method: 'GET', path: '/' }],
+  }));
+  const { out, compact } = roundTrip(batch);
+  t.ok(compact);
+  t.same(out, batch);
+  t.same(Object.keys(out[299].a[0]), Object.keys(batch[299]!.a[0]!), 'keys keep their order');
+  // 70,000 distinct keys: past the 65,535 the frame numbers, keys are written out in full.
+  const wide = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`k${i}`, true]));
+  const many = Array.from({ length: 280 }, (_, i) => ok(Object.fromEntries(Object.entries(wide).map(([k, v]) => [`${k}_${i}`, v]))));
+  const again = [...many, ok(wide), ok(wide)];
+  const r = roundTrip(again);
+  t.ok(r.compact, 'still one compact frame');
+  t.same(r.out, again, 'past the key table limit');
+  for (const len of [254, 255]) {
+    const key = 'k'.repeat(len);
+    const msgs = [ok({ [key]: 1 }), ok({ [key]: 2 })];
+    const res = roundTrip(msgs);
+    t.same(res.out, msgs, `a ${len}-character key twice`);
+    t.equal(res.compact, len < 255, len < 255 ? 'compact' : 'through msgpackr');
+  }
+});
+
 t.test('bad compact frames are refused with an error, not misread', async t => {
   t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 42, 0, 0, 0, 0) }), /bad message kind/);
   // Kind 3 is 'ok'; value tag 8 is a back-reference.
   t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 3, 1, 0, 0, 0, 99) }), /bad value tag/);
   t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 3, 1, 0, 0, 0, 8, 5, 0, 0, 0) }), /refers to an object it has not sent/);
+  // Value tag 7 is an object (1 key): a key that refers back to key 4 of a frame that has none.
+  t.throws(() => decodeMessages({ bytes: Uint8Array.of(COMPACT, 3, 1, 0, 0, 0, 7, 1, 0xff, 4, 0, 0) }), /refers to a key it has not sent/);
 });
