@@ -158,7 +158,8 @@ export class Exchange {
 
   #head(status: number, contentType: string | undefined, headers: Record<string, string> | undefined): void {
     const res = this.res;
-    res.writeStatus(statusLine(status));
+    // uWS writes "200 OK" itself when no status was written: one native call less on the common path.
+    if (status !== 200) res.writeStatus(statusLine(status));
     res.writeHeader('x-request-id', this.requestId);
     if (contentType && !(headers && hasHeader(headers, 'content-type'))) res.writeHeader('content-type', contentType);
     if (headers) {
