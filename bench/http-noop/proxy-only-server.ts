@@ -1,10 +1,10 @@
 // Diagnostic: the HTTP proxy with a target that answers in its own thread (no replica), to separate the
-// proxy's own cost from the replica call's. Usage: node --import tsx bench/http-noop/proxy-only-server.ts [--no-access-log]
+// proxy's own cost from the replica call's. Usage: node --import tsx bench/http-noop/proxy-only-server.ts [PORT] [--no-access-log]
 import { HttpProxy, silentLogger } from '../../src/http/index.ts';
 import { Noop } from './noop-app.ts';
 
 const quiet = process.argv.includes('--no-access-log');
-const proxy = new HttpProxy({ host: '127.0.0.1', port: 0, ...(quiet ? { logger: silentLogger } : {}) });
+const proxy = new HttpProxy({ host: '127.0.0.1', port: Number(process.argv[2] ?? 0) || 0, ...(quiet ? { logger: silentLogger } : {}) });
 const app = new Noop();
 proxy.mount({
   name: 'noop', routePrefix: '/', deploymentName: 'Noop', ingressClass: Noop, isReady: () => true,

@@ -45,6 +45,9 @@ export const measurements: Measurement[] = [
   { name: 'troupe-2-replicas', start: nodeServer('troupe-server.ts', '2') },
   // uvicorn below runs with access_log=False: this row is the like-for-like comparison.
   { name: 'troupe-1-replica-no-log', start: nodeServer('troupe-server.ts', '1', '--no-access-log') },
+  // Diagnostic: the same proxy (access log on) with a target that answers in the proxy's own thread, no replica:
+  // the distance to troupe-1-replica is what the hop to a replica thread and back costs.
+  { name: 'troupe-proxy-in-thread', start: nodeServer('proxy-only-server.ts') },
   {
     name: 'fastapi',
     skip: fastapiMissing,
@@ -149,7 +152,7 @@ function renderRatios(rows: Row[]): string {
     return r ? median(r.rps) : NaN;
   };
   const out = [`| at c=${top} | vs uws-hello (goal >= 50%) | vs uws-worker-echo | vs fastapi (goal >= 10x) |`, '|---|---:|---:|---:|'];
-  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log']) {
+  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log', 'troupe-proxy-in-thread']) {
     const t = rps(name);
     if (!Number.isFinite(t)) continue;
     const pct = (base: number) => (Number.isFinite(base) ? `${Math.round((100 * t) / base)}%` : 'n/a');
