@@ -106,8 +106,9 @@ class Serve {
       ingressClass: app.ingressClass,
       isReady: () => controller.status().applications[app.name]?.status === 'RUNNING',
       target: {
-        call: (method, args, opts) => router.call(method, args, opts.signal, opts),
-        stream: (method, args, opts) => router.stream(method, args, opts.signal, opts),
+        // The router reads only what CancelSignal has of an AbortSignal.
+        call: (method, args, opts) => router.call(method, args, opts.cancel as AbortSignal, opts),
+        stream: (method, args, opts) => router.stream(method, args, opts.cancel as AbortSignal, opts),
       },
     };
   }

@@ -11,4 +11,5 @@ export type { CallOptions } from './connection.ts';
 export type { ActorAddress } from './protocol.ts';
 export * from './errors.ts';
 export { getActor } from './get-actor.ts';
+export { CallSignal } from './call-signal.ts';
 export { subscribe, latestValue } from './topics.ts';

@@ -3,6 +3,7 @@
 // for large bodies, write/onWritable for streams.
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from 'uWebSockets.js';
+import { CallSignal } from '../core/index.ts';
 import type { AccessLogEntry } from './types.ts';
 
 const LARGE = 64 * 1024;
@@ -49,7 +50,8 @@ export class Exchange {
   done = false;
   /** Close the connection after the response (body left unread, or shutting down). */
   closeAfter = false;
-  controller: AbortController | undefined;
+  /** Aborted when the client goes away, the deadline passes or the proxy shuts down: cancels what runs for it. */
+  readonly cancel = new CallSignal();
   /** performance.now() past which onDeadline fires (checked by the engine's coarse clock); 0: none. */
   deadline = 0;
   onDeadline: (() => void) | undefined;
@@ -70,7 +72,7 @@ export class Exchange {
     if (this.aborted) return;
     this.aborted = true;
     if (!this.answered) this.status = 499;
-    this.controller?.abort(new Error('client disconnected'));
+    this.cancel.abort(new Error('client disconnected'));
     this.#wake?.();
     this.#finish();
   }

@@ -14,8 +14,7 @@ import { Exchange } from './exchange.ts';
 import { buildOpenApi, joinPath } from './openapi.ts';
 import { encodeChunk, encodeResult, encodeSse, streamContentType } from './response.ts';
 import { validate } from './schema.ts';
-import { SignalPool } from './signal-pool.ts';
-import type { CallOptions, HttpLogger, HttpProxyOptions, MountedApp, RequestRecord, RouteInput } from './types.ts';
+import type { CallOptions, CancelSignal, HttpLogger, HttpProxyOptions, MountedApp, RequestRecord, RouteInput } from './types.ts';
 import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -46,7 +45,6 @@ export class ProxyEngine {
   readonly #app: TemplatedApp;
   readonly #ws: WebSocketBridge;
   readonly #inflight = new Set<Exchange>();
-  readonly #signals = new SignalPool();
   #queued: Job[] = [];
   #apps: CompiledApp[] = [];
   #listen: us_listen_socket | undefined;
@@ -147,7 +145,7 @@ export class ProxyEngine {
     }
     // Past the timeout: cancel what is left and tell its clients.
     for (const ex of [...this.#inflight]) {
-      ex.controller?.abort(new ShuttingDownError());
+      ex.cancel.abort(new ShuttingDownError());
       if (!ex.answered) this.#fail(ex, new ShuttingDownError());
       else ex.breakStream();
     }
@@ -268,8 +266,7 @@ export class ProxyEngine {
         else resolve(value!);
       };
       this.#deadline(ex, this.opts.requestTimeoutMs, () => settle(new RequestTimeoutError(this.opts.requestTimeoutMs, 'body')));
-      ex.controller = new AbortController();
-      ex.controller.signal.addEventListener('abort', () => settle(ex.controller!.signal.reason), { once: true });
+      ex.cancel.addEventListener('abort', () => settle(ex.cancel.reason));
       ex.res.onData((chunk, isLast) => {
         if (settled) return;
         received += chunk.byteLength;
@@ -296,16 +293,13 @@ export class ProxyEngine {
       this.#fail(ex, err);
       return;
     }
-    // A stream's iterator may hold its signal past the first value: only unary calls reuse controllers.
-    const controller = route.streaming ? new AbortController() : this.#signals.take();
-    ex.controller = controller;
     const timeoutMs = route.timeoutMs ?? this.opts.requestTimeoutMs;
     this.#deadline(ex, timeoutMs, () => {
       const err = new RequestTimeoutError(timeoutMs, 'call');
-      controller.abort(err);
+      ex.cancel.abort(err);
       this.#fail(ex, err);
     });
-    const opts = new ExchangeCall(ex, controller.signal);
+    const opts = new ExchangeCall(ex);
     const target = app.mounted.target;
     try {
       if (route.streaming) {
@@ -313,10 +307,6 @@ export class ProxyEngine {
       } else {
         const value = await target.call(route.methodName, args, opts);
         this.#deadline(ex, 0);
-        if (ex.controller === controller) {
-          ex.controller = undefined;
-          this.#signals.give(controller);
-        }
         if (ex.aborted || ex.answered) return;
         const out = encodeResult(value);
         ex.send(out.status, out.contentType, out.body, out.headers);
@@ -471,13 +461,28 @@ export class ProxyEngine {
 /** What the target gets with a call: a class, so that no closure is made per request. */
 class ExchangeCall implements CallOptions {
   readonly #ex: Exchange;
-  readonly signal: AbortSignal;
   readonly requestId: string;
+  #signal: AbortSignal | undefined;
 
-  constructor(ex: Exchange, signal: AbortSignal) {
+  constructor(ex: Exchange) {
     this.#ex = ex;
-    this.signal = signal;
     this.requestId = ex.requestId;
+  }
+
+  get cancel(): CancelSignal {
+    return this.#ex.cancel;
+  }
+
+  /** A real AbortSignal only for a target that asks for one (the serve core listens on `cancel`). */
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      const controller = new AbortController();
+      const cancel = this.#ex.cancel;
+      if (cancel.aborted) controller.abort(cancel.reason);
+      else cancel.addEventListener('abort', () => controller.abort(cancel.reason));
+      this.#signal = controller.signal;
+    }
+    return this.#signal;
   }
 
   onReplica(replicaId: string): void {

@@ -174,7 +174,7 @@ export class WebSocketBridge {
       const event = conn.queue.shift()!;
       // The close call must run to its end (user code frees state there): it gets its own signal.
       const signal = event.type === 'close' ? AbortSignal.timeout(CLOSE_TIMEOUT_MS) : conn.controller.signal;
-      const opts = { signal, requestId: `${conn.id}.${seq++}` };
+      const opts = { signal, cancel: signal, requestId: `${conn.id}.${seq++}` };
       try {
         if (route.streaming) {
           for await (const value of target.stream(route.methodName, [event], opts)) {

@@ -1,7 +1,6 @@
 // DeploymentHandle<T>: typed, awaitable calls to a deployment through this thread's router.
 // A call returns a DeploymentResponse: await it, cancel it, or pass it un-awaited to another handle call.
-import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializableArgs } from '../core/index.ts';
-import { CallSignal } from './call-signal.ts';
+import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializableArgs, CallSignal } from '../core/index.ts';
 import { routerFor } from './router.ts';
 
 type AnyFn = (...args: any[]) => any;
