@@ -12,6 +12,6 @@ export {
 export type { ValidationIssue } from './errors.ts';
 export { jsonLinesLogger, silentLogger } from './logger.ts';
 export type {
-  IngressTarget, MountedApp, CallOptions, RouteInput, RequestRecord, WebSocketEvent, UploadedFile, JsonSchema,
+  IngressTarget, MountedApp, CallOptions, CancelSignal, RouteInput, RequestRecord, WebSocketEvent, UploadedFile, JsonSchema,
   AccessLogEntry, HttpLogger, HttpProxyOptions,
 } from './types.ts';
