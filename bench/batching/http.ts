@@ -26,7 +26,7 @@ export interface HttpClassifierReport {
   best: { threads: number; batchSize: number };
   rounds: number;
   raw: Totals;
-  http: (Totals & { variant: string; concurrency: number })[];
+  http: (Totals & { variant: string; replicas: number; concurrency: number })[];
   maxBatch: number;
   /** Intra-op threads of the served model. */
   threads: number;
@@ -40,7 +40,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function measureHttpClassifier(
   ctx: ScenarioContext,
   inputs: Float32Array[],
-  { concurrency, maxBatch, rounds, threads }: { concurrency: number[]; maxBatch: number; rounds: number; threads: number },
+  { concurrency, maxBatch, rounds, threads, replicas }: { concurrency: number[]; maxBatch: number; rounds: number; threads: number; replicas: number[] },
 ): Promise<HttpClassifierReport> {
   const before = load();
   const crops = await benchCrops();
@@ -49,24 +49,26 @@ export async function measureHttpClassifier(
   const top = sweep.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
   ctx.log(`raw best in the sweep: ${top.itemsPerSecond.toFixed(0)} items/s at batch ${top.batchSize}, ${top.threads} thread(s)`);
 
-  const variants = [
-    { name: `ingress -> @batch(${maxBatch}) model deployment`, exportName: 'app' },
-    { name: `@batch(${maxBatch}) route on one deployment`, exportName: 'single' },
-  ];
-  const servers: { name: string; server: RunningServer }[] = [];
+  // Each way of writing it with 1 and with 2 replicas of the deployment that runs the model: on 2 cores,
+  // two one-thread replicas use less CPU per item than one two-thread session (see the raw sweep).
+  const variants = replicas.flatMap((n) => [
+    { name: `ingress -> @batch(${maxBatch}) model deployment`, exportName: 'app', replicas: n },
+    { name: `@batch(${maxBatch}) route on one deployment`, exportName: 'single', replicas: n },
+  ]);
+  const servers: { name: string; replicas: number; server: RunningServer }[] = [];
   const raw: Totals = { items: 0, ms: 0, p50: [], p99: [], errors: 0 };
-  const http = variants.flatMap((v) => concurrency.map((c) => ({ variant: v.name, concurrency: c, items: 0, ms: 0, p50: [] as number[], p99: [] as number[], errors: 0 })));
+  const http = variants.flatMap((v) => concurrency.map((c) => ({ variant: v.name, replicas: v.replicas, concurrency: c, items: 0, ms: 0, p50: [] as number[], p99: [] as number[], errors: 0 })));
   const slice = Math.max(1000, Math.round(ctx.durationMs / rounds));
   try {
     for (const v of variants) {
-      ctx.log(`starting troupe run bench/batching/http-app.ts:${v.exportName}`);
+      ctx.log(`starting troupe run bench/batching/http-app.ts:${v.exportName} (${v.replicas} replica(s))`);
       const server = await startServerProcess(process.execPath, [join(root, 'bin', 'troupe.js'), 'run', `bench/batching/http-app.ts:${v.exportName}`, '--port', '0'], {
         cwd: root,
         readyTimeoutMs: 120_000,
         killAfterMs: 15_000,
-        env: { CLS_MAX_BATCH: String(maxBatch), CLS_THREADS: String(threads) },
+        env: { CLS_MAX_BATCH: String(maxBatch), CLS_THREADS: String(threads), CLS_REPLICAS: String(v.replicas) },
       });
-      servers.push({ name: v.name, server });
+      servers.push({ name: v.name, replicas: v.replicas, server });
     }
     const bodies = inputs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength));
     const target = (url: string) => ({ url: `${url}/classify`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: (i: number) => bodies[i % bodies.length] });
@@ -77,8 +79,8 @@ export async function measureHttpClassifier(
       raw.ms += r.runs * r.msPerRun;
       for (const s of servers) {
         for (const c of concurrency) {
-          const result: BenchResult = await runClosedLoop({ target: target(s.server.url), concurrency: c, durationMs: slice, progress: false, label: `http, ${s.name}` });
-          const t = http.find((h) => h.variant === s.name && h.concurrency === c)!;
+          const result: BenchResult = await runClosedLoop({ target: target(s.server.url), concurrency: c, durationMs: slice, progress: false, label: `http, ${s.name}, ${s.replicas} replica(s)` });
+          const t = http.find((h) => h.variant === s.name && h.replicas === s.replicas && h.concurrency === c)!;
           t.items += result.ok;
           t.ms += result.durationMs;
           t.p50.push(result.latencyMs.p50);
@@ -103,7 +105,7 @@ export function formatHttpClassifier(r: HttpClassifierReport): string {
   ];
   for (const h of r.http) {
     lines.push(
-      `| HTTP, ${h.variant}, 1 replica, ${r.threads} ORT thread${r.threads === 1 ? '' : 's'} | ${h.concurrency} | ${perSecond(h).toFixed(0)} | ${((100 * perSecond(h)) / rawRate).toFixed(0)}% | ` +
+      `| HTTP, ${h.variant}, ${h.replicas} replica${h.replicas === 1 ? '' : 's'}, ${r.threads} ORT thread${r.threads === 1 ? '' : 's'} each | ${h.concurrency} | ${perSecond(h).toFixed(0)} | ${((100 * perSecond(h)) / rawRate).toFixed(0)}% | ` +
         `${median(h.p50).toFixed(1)} | ${Math.max(...h.p99).toFixed(1)} | ${h.errors} |`,
     );
   }
