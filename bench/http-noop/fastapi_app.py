@@ -1,8 +1,11 @@
 """Baseline: FastAPI on uvicorn, one process, a no-op GET.
 
-Usage: /usr/bin/python3 bench/http-noop/fastapi_app.py PORT
+Usage: /usr/bin/python3 bench/http-noop/fastapi_app.py PORT [--uvloop]
 Prints `listening http://127.0.0.1:PORT` once ready; SIGTERM or SIGINT stops it cleanly.
 Needs the Debian packages python3-fastapi and python3-uvicorn (PyPI is not reachable here).
+The event loop and HTTP parser are chosen explicitly, so that installing more packages does not change the
+baseline: asyncio + h11 by default (what python3-uvicorn alone runs); --uvloop runs uvloop + httptools
+(uvicorn[standard]'s choice; Debian packages python3-uvloop and python3-httptools).
 """
 import sys
 
@@ -26,5 +29,9 @@ class Server(uvicorn.Server):
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    fast = "--uvloop" in sys.argv
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+        loop="uvloop" if fast else "asyncio", http="httptools" if fast else "h11",
+    )
     Server(config).run()

@@ -21,16 +21,20 @@ const debianPython = '/usr/bin/python3';
 const nodeServer = (file: string, ...args: string[]) => () =>
   startServerProcess(process.execPath, ['--import', 'tsx', join(here, file), ...(args.length ? args : ['0'])], { cwd: root });
 
-function fastapiMissing(): string | null {
-  try {
-    execFileSync(debianPython, ['-c', 'import fastapi, uvicorn'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'python3-fastapi / python3-uvicorn not installed (apt-get install -y python3-fastapi python3-uvicorn)';
-  }
+function pythonMissing(modules: string, packages: string): () => string | null {
+  return () => {
+    try {
+      execFileSync(debianPython, ['-c', `import ${modules}`], { stdio: 'ignore' });
+      return null;
+    } catch {
+      return `${packages} not installed (apt-get install -y ${packages})`;
+    }
+  };
 }
+const fastapiServer = (...args: string[]) => async () =>
+  startServerProcess(debianPython, [join(here, 'fastapi_app.py'), String(await freePort()), ...args], { cwd: root });
 
-export const description = 'no-op GET: raw uWS, uWS + worker echo, troupe (serve.run + proxy, 1 and 2 replicas), FastAPI/uvicorn';
+export const description = 'no-op GET: raw uWS, uWS + worker echo, troupe (serve.run + proxy, 1 and 2 replicas), FastAPI/uvicorn (h11, and uvloop + httptools)';
 
 /**
  * The targets, in the order measured. Each start() returns { url, stop() } for a server on
@@ -48,11 +52,10 @@ export const measurements: Measurement[] = [
   // Diagnostic: the same proxy (access log on) with a target that answers in the proxy's own thread, no replica:
   // the distance to troupe-1-replica is what the hop to a replica thread and back costs.
   { name: 'troupe-proxy-in-thread', start: nodeServer('proxy-only-server.ts') },
-  {
-    name: 'fastapi',
-    skip: fastapiMissing,
-    start: async () => startServerProcess(debianPython, [join(here, 'fastapi_app.py'), String(await freePort())], { cwd: root }),
-  },
+  // The issue's baseline: python3-fastapi + python3-uvicorn, i.e. asyncio and h11.
+  { name: 'fastapi', skip: pythonMissing('fastapi, uvicorn', 'python3-fastapi python3-uvicorn'), start: fastapiServer() },
+  // For scale: the same app on uvloop + httptools (what `pip install uvicorn[standard]` runs), when installed.
+  { name: 'fastapi-uvloop', skip: pythonMissing('fastapi, uvicorn, uvloop, httptools', 'python3-uvloop python3-httptools'), start: fastapiServer('--uvloop') },
 ];
 
 /** Load levels: one connection (latency), many (throughput). */
@@ -151,13 +154,13 @@ function renderRatios(rows: Row[]): string {
     const r = rows.find((x) => x.name === name && x.concurrency === top);
     return r ? median(r.rps) : NaN;
   };
-  const out = [`| at c=${top} | vs uws-hello (goal >= 50%) | vs uws-worker-echo | vs fastapi (goal >= 10x) |`, '|---|---:|---:|---:|'];
+  const out = [`| at c=${top} | vs uws-hello (goal >= 50%) | vs uws-worker-echo | vs fastapi (goal >= 10x) | vs fastapi-uvloop |`, '|---|---:|---:|---:|---:|'];
   for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log', 'troupe-proxy-in-thread']) {
     const t = rps(name);
     if (!Number.isFinite(t)) continue;
     const pct = (base: number) => (Number.isFinite(base) ? `${Math.round((100 * t) / base)}%` : 'n/a');
-    const fast = rps('fastapi');
-    out.push(`| ${name} | ${pct(rps('uws-hello'))} | ${pct(rps('uws-worker-echo'))} | ${Number.isFinite(fast) ? `${(t / fast).toFixed(1)}x` : 'n/a'} |`);
+    const times = (base: number) => (Number.isFinite(base) ? `${(t / base).toFixed(1)}x` : 'n/a');
+    out.push(`| ${name} | ${pct(rps('uws-hello'))} | ${pct(rps('uws-worker-echo'))} | ${times(rps('fastapi'))} | ${times(rps('fastapi-uvloop'))} |`);
   }
   return out.join('\n') + '\n';
 }
