@@ -3,15 +3,19 @@
 // its best batch size. After a sweep that finds raw ORT's best batch size, raw ORT and the HTTP
 // servers are measured in turn for several rounds, so load that comes and goes on a shared
 // machine falls on both sides. Goal: HTTP >= 90% of raw.
-import { loadavg } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatResult, runClosedLoop, type BenchResult } from '../../src/cli/bench/index.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { startServerProcess, type RunningServer } from '../lib/server-process.ts';
+import { haveWrk, parseWrk } from '../lib/wrk.ts';
 import { benchCrops, measureRawAngleClassifier, type RawOrtRow } from '../ocr/raw-ort.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
 
 interface Totals {
   items: number;
@@ -31,6 +35,39 @@ export interface HttpClassifierReport {
   /** Intra-op threads of the served model. */
   threads: number;
   load: { before: string; after: string };
+  /** The HTTP load generator: wrk (C, ~50 µs of CPU per request here) when installed, else the bench's own. */
+  client: 'wrk' | 'troupe bench';
+}
+
+interface Slice {
+  ok: number;
+  durationMs: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  text: string;
+}
+
+/**
+ * One closed-loop slice with wrk: on a 2-core machine the load generator shares the cores with the server,
+ * and the bench's own client (Node) spends ~0.35 ms of CPU per 110 KB request, a tenth of what the served
+ * path has; raw ORT has no client at all. wrk sends the same body every time (the classifier's cost does not
+ * depend on pixel values).
+ */
+function wrkPost(url: string, bodyFile: string, connections: number, ms: number): Promise<Slice> {
+  const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', '-s', join(here, 'post-body.lua'), url];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', args, { env: { ...process.env, BODY_FILE: bodyFile }, timeout: ms + 30_000 }, (err, stdout) => {
+      if (err) return reject(new Error(`wrk ${args.join(' ')} failed: ${err.message}\n${stdout}`));
+      const w = parseWrk(stdout);
+      const seconds = Number(/requests in ([\d.]+)s/.exec(stdout)?.[1] ?? ms / 1000);
+      const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
+      resolve({
+        ok: w.requests - errors, durationMs: seconds * 1000, p50: w.latencyMs.p50, p99: w.latencyMs.p99, errors,
+        text: `wrk c=${connections} ${w.throughput.toFixed(0)} req/s p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, errors ${errors}`,
+      });
+    });
+  });
 }
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -40,7 +77,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function measureHttpClassifier(
   ctx: ScenarioContext,
   inputs: Float32Array[],
-  { concurrency, maxBatch, rounds, threads, replicas }: { concurrency: number[]; maxBatch: number; rounds: number; threads: number; replicas: number[] },
+  { concurrency, maxBatch, rounds, threads, replicas, wrk = true }: { concurrency: number[]; maxBatch: number; rounds: number; threads: number; replicas: number[]; wrk?: boolean },
 ): Promise<HttpClassifierReport> {
   const before = load();
   const crops = await benchCrops();
@@ -59,6 +96,8 @@ export async function measureHttpClassifier(
   const raw: Totals = { items: 0, ms: 0, p50: [], p99: [], errors: 0 };
   const http = variants.flatMap((v) => concurrency.map((c) => ({ variant: v.name, replicas: v.replicas, concurrency: c, items: 0, ms: 0, p50: [] as number[], p99: [] as number[], errors: 0 })));
   const slice = Math.max(1000, Math.round(ctx.durationMs / rounds));
+  const client = wrk && haveWrk() ? 'wrk' : 'troupe bench';
+  const bodyFile = join(mkdtempSync(join(tmpdir(), 'troupe-bench-')), 'crop.f32');
   try {
     for (const v of variants) {
       ctx.log(`starting troupe run bench/batching/http-app.ts:${v.exportName} (${v.replicas} replica(s))`);
@@ -72,28 +111,35 @@ export async function measureHttpClassifier(
     }
     const bodies = inputs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength));
     const target = (url: string) => ({ url: `${url}/classify`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: (i: number) => bodies[i % bodies.length] });
-    for (const s of servers) await runClosedLoop({ target: target(s.server.url), concurrency: 32, durationMs: 1500, progress: false });
+    writeFileSync(bodyFile, bodies[0]);
+    const measure = async (url: string, c: number, ms: number, label: string): Promise<Slice> => {
+      if (client === 'wrk') return wrkPost(`${url}/classify`, bodyFile, c, ms);
+      const result: BenchResult = await runClosedLoop({ target: target(url), concurrency: c, durationMs: ms, progress: false, label });
+      return { ok: result.ok, durationMs: result.durationMs, p50: result.latencyMs.p50, p99: result.latencyMs.p99, errors: result.errorCount, text: formatResult(result) };
+    };
+    for (const s of servers) await measure(s.server.url, 32, 1500, 'warm-up');
     for (let round = 1; round <= rounds; round++) {
       const [r] = await measureRawAngleClassifier({ batchSizes: [top.batchSize], threads: [top.threads], secondsPerSize: slice / 1000, crops });
       raw.items += r.runs * r.batchSize;
       raw.ms += r.runs * r.msPerRun;
       for (const s of servers) {
         for (const c of concurrency) {
-          const result: BenchResult = await runClosedLoop({ target: target(s.server.url), concurrency: c, durationMs: slice, progress: false, label: `http, ${s.name}, ${s.replicas} replica(s)` });
+          const result = await measure(s.server.url, c, slice, `http, ${s.name}, ${s.replicas} replica(s)`);
           const t = http.find((h) => h.variant === s.name && h.replicas === s.replicas && h.concurrency === c)!;
           t.items += result.ok;
           t.ms += result.durationMs;
-          t.p50.push(result.latencyMs.p50);
-          t.p99.push(result.latencyMs.p99);
-          t.errors += result.errorCount;
-          ctx.log(`round ${round}: ${formatResult(result)}  | raw ${r.itemsPerSecond.toFixed(0)} items/s`);
+          t.p50.push(result.p50);
+          t.p99.push(result.p99);
+          t.errors += result.errors;
+          ctx.log(`round ${round}: ${s.name}, ${s.replicas} replica(s): ${result.text}  | raw ${r.itemsPerSecond.toFixed(0)} items/s`);
         }
       }
     }
   } finally {
     await Promise.all(servers.map((s) => s.server.stop()));
+    rmSync(dirname(bodyFile), { recursive: true, force: true });
   }
-  return { sweep, best: { threads: top.threads, batchSize: top.batchSize }, rounds, raw, http, maxBatch, threads, load: { before, after: load() } };
+  return { sweep, best: { threads: top.threads, batchSize: top.batchSize }, rounds, raw, http, maxBatch, threads, load: { before, after: load() }, client };
 }
 
 export function formatHttpClassifier(r: HttpClassifierReport): string {
@@ -109,6 +155,6 @@ export function formatHttpClassifier(r: HttpClassifierReport): string {
         `${median(h.p50).toFixed(1)} | ${Math.max(...h.p99).toFixed(1)} | ${h.errors} |`,
     );
   }
-  lines.push('', `${r.rounds} interleaved rounds. Load average before: ${r.load.before}; after: ${r.load.after}.`);
+  lines.push('', `${r.rounds} interleaved rounds; HTTP load from ${r.client === 'wrk' ? 'wrk (one thread, the same crop in every request)' : "the bench's own client"}. Load average before: ${r.load.before}; after: ${r.load.after}.`);
   return lines.join('\n');
 }

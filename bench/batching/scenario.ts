@@ -12,7 +12,7 @@
 //
 //   npm run bench -- batching [--duration=5] [--quick] [--rounds=5] [--concurrency=32] [--threads=1]
 //                             [--sizes=4,8,16,32] [--wait=5] [--target=100] [--only=solo,batch-16,auto,http]
-//                             [--http-concurrency=16,64] [--http-batch=8] [--http-threads=1] [--http-replicas=1,2]
+//                             [--http-concurrency=16,64] [--http-batch=8] [--http-threads=1] [--http-replicas=1,2] [--no-wrk]
 import { Runtime, type ActorHandle } from '../../src/core/index.ts';
 import type { BatchOptions, BatchStats, Unbatched } from '../../src/serve/batch.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
@@ -168,6 +168,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
       maxBatch: num(ctx.flags['http-batch'], 8),
       threads: num(ctx.flags['http-threads'], 1),
       replicas: list(ctx.flags['http-replicas'], [1, 2]),
+      wrk: ctx.flags.wrk !== false && ctx.flags['no-wrk'] !== true,
       rounds,
     });
     ctx.record('http', report);
