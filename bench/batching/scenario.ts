@@ -12,7 +12,7 @@
 //
 //   npm run bench -- batching [--duration=5] [--quick] [--rounds=5] [--concurrency=32] [--threads=1]
 //                             [--sizes=4,8,16,32] [--wait=5] [--target=100] [--only=solo,batch-16,auto,http]
-//                             [--http-concurrency=16,64] [--http-batch=8] [--http-threads=1] [--http-replicas=1,2] [--no-wrk]
+//                             [--http-concurrency=16,64] [--http-batch=4] [--http-threads=1] [--http-replicas=1,2] [--no-wrk]
 import { Runtime, type ActorHandle } from '../../src/core/index.ts';
 import type { BatchOptions, BatchStats, Unbatched } from '../../src/serve/batch.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
@@ -165,7 +165,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     const list = (v: string | boolean | undefined, fallback: number[]) => (typeof v === 'string' ? v.split(',').map(Number) : fallback);
     const report = await measureHttpClassifier(ctx, inputs, {
       concurrency: list(ctx.flags['http-concurrency'], [16, 64]),
-      maxBatch: num(ctx.flags['http-batch'], 8),
+      maxBatch: num(ctx.flags['http-batch'], 4),
       threads: num(ctx.flags['http-threads'], 1),
       replicas: list(ctx.flags['http-replicas'], [1, 2]),
       wrk: ctx.flags.wrk !== false && ctx.flags['no-wrk'] !== true,

@@ -2,7 +2,7 @@
 // with wrk (closed loop), and prints the CPU time of every thread of the server process per request, from
 // /proc/<pid>/task/*/stat before and after. Contention from other work disturbs this less than throughput.
 //
-//   node --import tsx bench/batching/thread-cpu.ts [--export=single] [--replicas=2] [--batch=8]
+//   node --import tsx bench/batching/thread-cpu.ts [--export=single] [--replicas=2] [--batch=4]
 //        [--connections=32] [--seconds=5] [--rounds=2]
 //
 // Threads are named by what they are, as far as /proc tells: the process's main thread (the HTTP proxy), the
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const connections = Number(arg('connections', '32'));
   const seconds = Number(arg('seconds', '5'));
   const rounds = Number(arg('rounds', '2'));
-  const env = { ...process.env, CLS_REPLICAS: arg('replicas', '2'), CLS_MAX_BATCH: arg('batch', '8') };
+  const env = { ...process.env, CLS_REPLICAS: arg('replicas', '2'), CLS_MAX_BATCH: arg('batch', '4') };
   const child = spawn(process.execPath, [join(root, 'bin', 'troupe.js'), 'run', `bench/batching/http-app.ts:${exportName}`, '--port', '0'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const dir = mkdtempSync(join(tmpdir(), 'troupe-thread-cpu-'));
   try {
