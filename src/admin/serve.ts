@@ -32,7 +32,7 @@ class Serve {
     const runtime = new Runtime(options.runtime);
     const controller = new ServeController(runtime);
     if (options.http !== false) {
-      const proxy = new HttpProxy({ host: '127.0.0.1', port: 8000, ...(options.http ?? {}) });
+      const proxy = new HttpProxy({ host: '127.0.0.1', port: 8000, objectStore: runtime.objectStore, ...(options.http ?? {}) });
       try {
         this.#address = await proxy.listen();
       } catch (err) {

@@ -50,6 +50,9 @@ export class Exchange {
   done = false;
   /** Close the connection after the response (body left unread, or shutting down). */
   closeAfter = false;
+  /** Gives back what the request holds beyond the exchange (its body's place in the object store); the engine
+   *  calls it once the exchange is done. */
+  release: (() => void) | undefined;
   /** Aborted when the client goes away, the deadline passes or the proxy shuts down: cancels what runs for it. */
   readonly cancel = new CallSignal();
   /** performance.now() past which onDeadline fires (checked by the engine's coarse clock); 0: none. */

@@ -16,6 +16,7 @@ import { encodeChunk, encodeResult, encodeSse, streamContentType } from './respo
 import { validate } from './schema.ts';
 import type { CallOptions, CancelSignal, HttpLogger, HttpProxyOptions, MountedApp, RequestRecord, RouteInput } from './types.ts';
 import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
+import { ObjectStoreFullError, type ObjectStore } from '../store/index.ts';
 
 const EMPTY = new Uint8Array(0);
 const JSON_TYPE = 'application/json';
@@ -38,6 +39,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   logger: HttpLogger;
+  objectStore: ObjectStore | undefined;
 }
 
 export class ProxyEngine {
@@ -63,6 +65,7 @@ export class ProxyEngine {
       maxBodyBytes: opts.maxBodyBytes ?? 10 * 1024 * 1024,
       requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
       logger,
+      objectStore: opts.objectStore,
     };
     this.#ws = new WebSocketBridge({
       limits: {
@@ -176,6 +179,7 @@ export class ProxyEngine {
 
   readonly #done = (ex: Exchange): void => {
     this.#inflight.delete(ex);
+    ex.release?.();
     this.opts.logger.access(ex.logEntry());
     if (this.#draining && this.#inflight.size === 0) this.#idle?.();
   };
@@ -254,7 +258,7 @@ export class ProxyEngine {
     const declared = headers['content-length'] === undefined ? -1 : Number(headers['content-length']);
     if (declared > limit) return Promise.reject(new BodyTooLargeError(limit));
     return new Promise((resolve, reject) => {
-      const buffer = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+      const buffer = declared >= 0 ? this.#bodyBuffer(ex, declared) : undefined;
       const chunks: Buffer[] = [];
       let received = 0;
       let settled = false;
@@ -276,9 +280,29 @@ export class ProxyEngine {
         }
         if (buffer) buffer.set(new Uint8Array(chunk), received - chunk.byteLength);
         else chunks.push(Buffer.from(chunk.slice(0)));
-        if (isLast) settle(undefined, buffer ? buffer.subarray(0, received) : Buffer.concat(chunks));
+        if (isLast) settle(undefined, buffer ? (received === buffer.byteLength ? buffer : buffer.subarray(0, received)) : Buffer.concat(chunks));
       });
     });
+  }
+
+  /**
+   * Where a body of known length is read: the object store's arena when it is large enough to travel by ref
+   * (the replica then gets this memory itself, and no buffer is made per request: fresh buffers of this size
+   * drove a full GC every ~80 requests of 110 KB), else an ordinary buffer.
+   */
+  #bodyBuffer(ex: Exchange, bytes: number): Uint8Array {
+    const store = this.opts.objectStore;
+    if (store && !store.closed && bytes >= store.inlineThreshold) {
+      try {
+        const { ref, data } = store.allocateSync('uint8', [bytes]);
+        ex.release = () => store.release(ref);
+        return data as Uint8Array;
+      } catch (err) {
+        if (!(err instanceof ObjectStoreFullError)) throw err;
+        // A full arena: this body goes in a buffer of its own (and inline to the replica).
+      }
+    }
+    return Buffer.allocUnsafe(bytes);
   }
 
   async #dispatch(

@@ -1,5 +1,6 @@
 // The narrow contract between the proxy (layer 4) and whatever runs the application (the serve core, layer 3).
 // Values that cross it must survive msgpack and structured clone: plain data, typed arrays, no functions.
+import type { ObjectStore } from '../store/index.ts';
 
 /** What a target needs of a cancellation signal; an AbortSignal has it too. */
 export interface CancelSignal {
@@ -131,4 +132,9 @@ export interface HttpProxyOptions {
   wsDrainTimeoutMs?: number;
   /** Per WebSocket: incoming messages waiting for the replica before the client is closed (1013). Default 64. */
   wsMaxQueuedMessages?: number;
+  /** The object store of the runtime the targets call into (serve passes its runtime's). A body with a
+   * content-length of at least its inline threshold is read straight into its arena: no buffer per request,
+   * and the replica gets the same memory (no copy). Without it, or when the arena is full, bodies are read
+   * into ordinary buffers. */
+  objectStore?: ObjectStore;
 }
