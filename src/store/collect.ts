@@ -26,6 +26,11 @@ function gc(): (() => void) | null {
   return collector;
 }
 
+/** An adopted view given back by release(): its bytes no longer wait for a collection. */
+export function noteReleased(bytes: number): void {
+  adopted = Math.max(0, adopted - bytes);
+}
+
 /** Counts bytes this thread adopted; past the share, a collection runs once the current turn is done. */
 export function noteAdopted(bytes: number, capacity: number): void {
   adopted += bytes;

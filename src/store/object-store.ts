@@ -16,7 +16,7 @@ import {
 } from './layout.ts';
 import { nativeAlias, nativeAliasStatus } from './native-alias.ts';
 import { asObjectRef, makeRef, type ObjectRef } from './object-ref.ts';
-import { noteAdopted } from './collect.ts';
+import { noteAdopted, noteReleased } from './collect.ts';
 
 export const DEFAULT_INLINE_THRESHOLD = 64 * 1024;
 export const DEFAULT_MAX_HOLDERS = 64;
@@ -110,6 +110,8 @@ interface ViewInfo {
   readonly ref: ObjectRef;
   owned: boolean;
   readonly token: object;
+  /** Came from adopt(): its bytes count toward this thread's next collection (collect.ts) until released. */
+  adopted?: boolean;
 }
 
 interface GcHold {
@@ -312,6 +314,7 @@ export class ObjectStore {
     this.#arena.move(claimOf(r), from, this.holder);
     const view = this.#view(r);
     this.#track(view, r, true);
+    viewInfo(view)!.adopted = true;
     noteAdopted(view.byteLength, this.capacity);
     return view;
   }
@@ -351,6 +354,7 @@ export class ObjectStore {
         info.owned = false;
         this.#registry.unregister(info.token);
         this.#arena.release(claimOf(info.ref), this.holder, 1);
+        if (info.adopted) noteReleased(refOrView.byteLength);
         return;
       }
       this.#arena.release(claimOf(info.ref), holder, 1);
