@@ -7,6 +7,11 @@ import { allocateData, elementCount, type TensorData, type TensorDtype, type Ten
 export interface PadOptions {
   /** Value written into padded positions of ragged dims. Default 0. */
   padValue?: number;
+  /**
+   * Where the batch's memory comes from (default: a fresh array). An allocator may hand out memory that
+   * held an earlier batch: every element is written (padding too).
+   */
+  allocate?: (dtype: TensorDtype, length: number) => TensorData;
 }
 
 export interface ConcatResult {
@@ -29,7 +34,15 @@ export function concatTensors(tensors: readonly TensorLike[], options: PadOption
     out[0] += s[0];
     for (let d = 1; d < rank; d++) if (s[d] > out[d]) out[d] = s[d];
   }
-  const data = allocateFilled(dtype, elementCount(out), options.padValue ?? 0);
+  const padValue = options.padValue ?? 0;
+  let data: TensorData;
+  if (options.allocate) {
+    data = options.allocate(dtype, elementCount(out));
+    const padded = shapes.some((s) => s.some((d, i) => i > 0 && d !== out[i]));
+    if (padded) fill(data, padValue);
+  } else {
+    data = allocateFilled(dtype, elementCount(out), padValue);
+  }
   const rowSize = elementCount(out.slice(1));
   let row = 0;
   for (const t of tensors) {
@@ -105,11 +118,13 @@ function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype:
 
 function allocateFilled(dtype: TensorDtype, length: number, padValue: number): TensorData {
   const data = allocateData(dtype, length);
-  if (padValue !== 0) {
-    if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(BigInt(padValue));
-    else (data as Float32Array).fill(padValue);
-  }
+  if (padValue !== 0) fill(data, padValue);
   return data;
+}
+
+function fill(data: TensorData, value: number): void {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(BigInt(value));
+  else (data as Float32Array).fill(value);
 }
 
 // Copies a dense `srcShape` tensor into the top-left corner of a `dstShape` one starting at `dstOffset`.

@@ -52,3 +52,21 @@ t.test('runBatch over two inputs with a ragged dim pads both and splits the outp
   t.same(results[1].sum.shape, [2, 3]);
   t.same(Array.from(results[1].sum.data as BigInt64Array), [2n, 3n, 4n, 5n, 6n, 7n]);
 });
+
+t.test('runBatch keeps its batch buffers for later batches: padding and values never leak between batches', async (t) => {
+  const model = await OnnxModel.load(addModel(['batch', 'n']), { name: 'add' });
+  t.teardown(() => model.dispose());
+  const sums = (r: Awaited<ReturnType<typeof model.runBatch>>) => r.map((o) => Array.from(o.sum.data as BigInt64Array));
+  // Same batch size (2 x 3) three times: padded with 100, then not padded, then padded with 0.
+  t.same(sums(await model.runBatch([{ a: i64([1, 2], [1, 2]), b: i64([1, 2], [0, 0]) }, { a: i64([1, 3], [7, 8, 9]), b: i64([1, 3], [0, 0, 0]) }], { padValue: 100 })), [[1n, 2n, 200n], [7n, 8n, 9n]]);
+  t.same(sums(await model.runBatch([{ a: i64([1, 3], [1, 1, 1]), b: i64([1, 3], [2, 2, 2]) }, { a: i64([1, 3], [3, 3, 3]), b: i64([1, 3], [4, 4, 4]) }])), [[3n, 3n, 3n], [7n, 7n, 7n]]);
+  t.same(sums(await model.runBatch([{ a: i64([1, 1], [5]), b: i64([1, 1], [5]) }, { a: i64([1, 3], [1, 2, 3]), b: i64([1, 3], [1, 2, 3]) }])), [[10n, 0n, 0n], [2n, 4n, 6n]], 'padding is 0 again, not what the last batch left');
+  // Batches of one size started together each get their own buffer.
+  const together = await Promise.all(
+    [1, 2, 3, 4].map((k) => model.runBatch([{ a: i64([1, 2], [k, k]), b: i64([1, 2], [k, k]) }, { a: i64([1, 2], [-k, -k]), b: i64([1, 2], [0, 0]) }])),
+  );
+  t.same(together.map(sums), [1, 2, 3, 4].map((k) => [[BigInt(2 * k), BigInt(2 * k)], [BigInt(-k), BigInt(-k)]]));
+  // A batch that fails gives its buffer back; the next one of that size is still right.
+  await t.rejects(model.runBatch([{ a: i64([1, 2], [1, 2]), b: i64([1, 2], [0, 0]) }, { a: i64([1, 2], [1, 2]) } as any]), { name: 'ModelInputError' });
+  t.same(sums(await model.runBatch([{ a: i64([1, 2], [1, 2]), b: i64([1, 2], [1, 1]) }, { a: i64([1, 2], [3, 4]), b: i64([1, 2], [1, 1]) }])), [[2n, 3n], [4n, 5n]]);
+});
