@@ -11,14 +11,22 @@ export interface OrtInputData {
 }
 
 let aliasUnavailable = false;
+/** An alias of the whole of the last SharedArrayBuffer seen (in a replica: its runtime's arena), not one per
+ *  input: V8 counts every aliased ArrayBuffer as external memory, and one per run drove major GCs. One entry
+ *  only, because an alias keeps its SharedArrayBuffer alive. */
+let lastShared: SharedArrayBuffer | undefined;
+let lastAlias: ArrayBuffer | undefined;
 
 export function ortInputData(data: TensorData): OrtInputData {
   if (!(data.buffer instanceof SharedArrayBuffer)) return { data, via: 'plain' };
   const Ctor = data.constructor as { new (buffer: ArrayBuffer, byteOffset: number, length: number): TensorData; new (length: number): TensorData };
   if (!aliasUnavailable) {
     try {
-      const buffer = aliasArrayBuffer(data.buffer, data.byteOffset, data.byteLength);
-      return { data: new Ctor(buffer, 0, data.length), via: 'alias' };
+      if (data.buffer !== lastShared) {
+        lastAlias = aliasArrayBuffer(data.buffer, 0, data.buffer.byteLength);
+        lastShared = data.buffer;
+      }
+      return { data: new Ctor(lastAlias!, data.byteOffset, data.length), via: 'alias' };
     } catch {
       aliasUnavailable = true; // addon not built in this checkout: copy from now on
     }

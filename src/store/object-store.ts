@@ -146,6 +146,8 @@ export class ObjectStore {
   readonly #arena: Arena;
   readonly #control: SharedArrayBuffer;
   readonly #data: SharedArrayBuffer;
+  /** An ordinary ArrayBuffer over the whole arena, made once per thread (see #plain). */
+  #plainData: ArrayBuffer | undefined;
   readonly #ctrl: Int32Array;
   readonly #putTimeoutMs: number;
   readonly #registry: FinalizationRegistry<GcHold>;
@@ -388,14 +390,22 @@ export class ObjectStore {
     const r = this.#own(ref);
     const view = this.#view(r);
     const { ctor } = dtypeInfo(r.dtype);
-    const alias = nativeAlias();
-    if (alias) {
-      const buffer = alias(this.#data, r.offset, r.length);
-      return { data: new ctor(buffer, 0, r.length / ctor.BYTES_PER_ELEMENT), zeroCopy: true, reason: nativeAliasStatus() };
-    }
+    const plain = this.#plain();
+    if (plain) return { data: new ctor(plain, r.offset, r.length / ctor.BYTES_PER_ELEMENT), zeroCopy: true, reason: nativeAliasStatus() };
     const copy = new ctor(r.length / ctor.BYTES_PER_ELEMENT);
     copy.set(view as never);
     return { data: copy, zeroCopy: false, reason: `copied: ${nativeAliasStatus()}` };
+  }
+
+  /**
+   * One alias of the whole arena per thread, not one per view: V8 counts every aliased ArrayBuffer as external
+   * memory, and one per request (110 KB each) drove major GCs on the HTTP proxy's thread.
+   */
+  #plain(): ArrayBuffer | undefined {
+    if (this.#plainData) return this.#plainData;
+    const alias = nativeAlias();
+    if (alias) this.#plainData = alias(this.#data, 0, this.#data.byteLength);
+    return this.#plainData;
   }
 
   stats(): ObjectStoreStats {
