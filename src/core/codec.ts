@@ -261,15 +261,16 @@ function isExtensionValue(value: object): boolean {
 // msgpackr's fixed cost per pack()/unpack() (a reference Map for structured clone, buffer setup)
 // measured 6-9 µs each when the code is cold, as it is between calls one at a time: four of them made
 // up a third of a no-op call's round trip. Batches whose messages are simple (ids, method names and
-// values that are undefined, null, booleans, numbers or short ASCII strings) are written by hand
-// instead, as are plain objects and arrays of such values (shared and cyclic ones included); anything
-// else (class instances, typed arrays, Dates, Maps, errors, handles, big ids) goes through msgpackr.
+// values that are undefined, null, booleans, numbers, short ASCII strings, or typed arrays that go by ref
+// through the object store) are written by hand instead, as are plain objects and arrays of such values
+// (shared and cyclic ones included); anything else (class instances, small typed arrays, Dates, Maps,
+// errors, handles, big ids) goes through msgpackr.
 // A compact frame starts with 0xc1, a byte msgpack never uses, so either kind decodes.
 
 const COMPACT = 0xc1;
 const kinds = ['call', 'cancel', 'credit', 'ok', 'err', 'item', 'end'] as const;
 const kindCode: Record<string, number> = Object.fromEntries(kinds.map((k, i) => [k, i]));
-const enum Tag { Undefined, Null, True, False, Number, String, Array, Object, Ref }
+const enum Tag { Undefined, Null, True, False, Number, String, Array, Object, Ref, StoreRef }
 const MAX_INLINE_STRING = 255;
 const MAX_INLINE_ARGS = 16;
 /** Plain objects and arrays are written inline up to this depth, this many keys or items each, and this many values per message. */
@@ -293,6 +294,10 @@ let valuesLeft = 0;
  * of a replica's decoding time).
  */
 const keyIds = new Map<string, number>();
+/** Where typed arrays of the frame being written go by ref (StoreRef: the same wire record as extension 0x13),
+ *  and the refs made for it, given back if the frame goes to msgpackr instead. */
+let compactStore: ObjectStore | undefined;
+let compactRefs: ObjectRef[] = [];
 const KEY_AGAIN = 0xff;
 const MAX_KEYS = 0xffff;
 
@@ -371,6 +376,7 @@ function writeValue(v: unknown, depth = 0): boolean {
         return true;
       }
       if (depth >= MAX_INLINE_DEPTH) return false;
+      if (compactStore !== undefined && travelsByRef(v, compactStore)) return writeStoreRef(v as TypedArray);
       seenObjects.set(v, seenObjects.size);
       if (Array.isArray(v)) return writeArray(v, depth);
       // Only plain objects: class instances, Dates, Maps, typed arrays... keep msgpackr's handling.
@@ -380,6 +386,20 @@ function writeValue(v: unknown, depth = 0): boolean {
     default:
       return false;
   }
+}
+
+/** A large typed array: put into (or retained in) the store, and its wire record written; false if the arena is full. */
+function writeStoreRef(v: TypedArray): boolean {
+  const record = refRecord(v, compactStore!, compactRefs);
+  if (!record) return false; // no room now: the frame goes to msgpackr, which sends it inline
+  seenObjects.set(v, seenObjects.size);
+  room(3 + record.byteLength);
+  scratch[pos++] = Tag.StoreRef;
+  scratch[pos++] = record.byteLength & 0xff;
+  scratch[pos++] = record.byteLength >>> 8;
+  scratch.set(record, pos);
+  pos += record.byteLength;
+  return true;
 }
 
 function writeArray(v: unknown[], depth: number): boolean {
@@ -447,16 +467,23 @@ function writeMessage(m: any): boolean {
 }
 
 /** The compact frame of a batch, or undefined when one of its messages needs msgpackr. */
-function encodeCompact(batch: readonly object[]): Uint8Array | undefined {
+function encodeCompact(batch: readonly object[], store: ObjectStore | undefined): Uint8Array | undefined {
   pos = 0;
   room(1);
   scratch[pos++] = COMPACT;
+  compactStore = store;
+  compactRefs = [];
+  let done = false;
   try {
     // Past MAX_COMPACT_FRAME the batch goes to msgpackr: the scratch buffer stays bounded.
     for (const m of batch) if (!writeMessage(m) || pos > MAX_COMPACT_FRAME) return undefined;
+    done = true;
   } finally {
+    if (!done && store) dropRecords(compactRefs, store);
     seenObjects.clear();
     keyIds.clear();
+    compactStore = undefined;
+    compactRefs = [];
   }
   return scratch.slice(0, pos);
 }
@@ -526,6 +553,14 @@ function readValue(): unknown {
       }
       return o;
     }
+    case Tag.StoreRef: {
+      const n = inBytes[at]! | (inBytes[at + 1]! << 8);
+      at += 2;
+      const view = adoptRecord(inBytes.subarray(at, at + n));
+      at += n;
+      refs.push(view);
+      return view;
+    }
     case Tag.Ref: {
       const target = refs[inView.getUint32(at, true)];
       at += 4;
@@ -583,12 +618,13 @@ function decodeCompact(bytes: Uint8Array): object[] {
  * `store`: where large typed arrays go (default: this worker thread's store; null: inline).
  */
 export function encodeMessages(batch: readonly object[], store?: ObjectStore | null): { frame: Frame; transferList: TransferListItem[] } {
-  const compact = encodeCompact(batch);
+  const target = store === undefined ? threadObjectStore() ?? null : store;
+  const compact = encodeCompact(batch, target ?? undefined);
   if (compact) return { frame: { bytes: compact }, transferList: [compact.buffer as ArrayBuffer] };
   // msgpackr (2.1.3, useRecords: false) packs a cycle but cannot unpack it: the receiver would drop
   // the frame and the call would never settle. Refuse it here, where the call can be failed.
   for (const m of batch) if (hasCycle(m, new Set(), 0)) throw new UnserializableError('a call argument or result', CYCLE_HELP);
-  return encode(batch, store === undefined ? threadObjectStore() ?? null : store);
+  return encode(batch, target);
 }
 
 const CYCLE_HELP = 'a structure that refers to itself and also holds values other than plain objects, arrays and primitives (a Date, Map, Set, typed array or class instance); break the cycle, or keep the cyclic part to plain objects and arrays';

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { decodeMessages, encodeMessages } from '../../src/core/codec.ts';
 import { UnserializableError } from '../../src/core/errors.ts';
+import { ObjectStore, registerStore, unregisterStore } from '../../src/store/index.ts';
 
 const COMPACT = 0xc1;
 
@@ -182,6 +183,39 @@ t.test('keys and method names repeated across a batch (written once per frame, t
     t.same(res.out, msgs, `a ${len}-character key twice`);
     t.equal(res.compact, len < 255, len < 255 ? 'compact' : 'through msgpackr');
   }
+});
+
+t.test('large typed arrays go by ref inside a compact frame, keep their identity, and fall back inline when the arena is full', async t => {
+  const store = ObjectStore.create({ capacity: 1024 * 1024, inlineThreshold: 64 * 1024 });
+  registerStore(store);
+  t.teardown(() => {
+    unregisterStore(store);
+    store.close();
+  });
+  const big = Float32Array.from({ length: 32 * 1024 }, (_, i) => i);
+  const batch = [{ t: 'call', id: 1, m: 'run', a: [{ input: big, again: big, label: 'x' }] }];
+  const { frame } = encodeMessages(batch, store);
+  t.equal(frame.bytes[0], COMPACT, 'a compact frame');
+  t.ok(frame.bytes.byteLength < 1024, `the array is not in the frame (${frame.bytes.byteLength} bytes)`);
+  const out = decodeMessages(frame) as any[];
+  const arg = out[0].a[0];
+  t.ok(arg.input instanceof Float32Array && arg.input.buffer instanceof SharedArrayBuffer, 'a view of the arena');
+  t.equal(arg.input, arg.again, 'the same array twice is one view');
+  t.same(Array.from(arg.input.subarray(0, 4)), [0, 1, 2, 3]);
+  t.equal(arg.input[32 * 1024 - 1], 32 * 1024 - 1);
+  store.release(arg.input);
+  t.equal(store.stats().objects, 0, 'released, the object is freed');
+
+  // No room: the whole frame goes through msgpackr with the arrays inline, and no hold is left behind.
+  const huge = new Float32Array(230 * 1024); // with `big`, more than the arena holds
+  const full = encodeMessages([{ t: 'ok', id: 2, v: [big, huge, big] }], store);
+  t.not(full.frame.bytes[0], COMPACT, 'msgpackr');
+  const back = (decodeMessages(full.frame) as any[])[0].v;
+  t.equal(back[1].length, huge.length);
+  t.equal(back[0][5], 5);
+  t.equal(back[0], back[2], 'identity kept through msgpackr too');
+  for (const v of new Set(back as Float32Array[])) if (v.buffer instanceof SharedArrayBuffer) store.release(v);
+  t.equal(store.stats().objects, 0, 'nothing left held');
 });
 
 t.test('bad compact frames are refused with an error, not misread', async t => {
