@@ -299,7 +299,10 @@ export class ProxyEngine {
     if (store && !store.closed && bytes >= store.inlineThreshold) {
       try {
         const { ref, data } = store.allocateSync('uint8', [bytes]);
-        ex.release = () => store.release(ref);
+        ex.release = () => {
+          // A store closed meanwhile (its runtime shut down) has freed everything already.
+          if (!store.closed) store.release(ref);
+        };
         const plain = store.ortCompatibleView(ref);
         return { body: data as Uint8Array, sink: (plain.zeroCopy ? plain.data : data) as Uint8Array };
       } catch (err) {
