@@ -9,6 +9,7 @@ export class CallSignal {
   aborted = false;
   reason: unknown = undefined;
   #listeners: Listener[] | undefined;
+  #real: AbortController | undefined;
 
   addEventListener(_type: 'abort', listener: Listener): void {
     if (!this.aborted) (this.#listeners ??= []).push(listener);
@@ -32,6 +33,16 @@ export class CallSignal {
   /** This signal where an AbortSignal is expected: the call path reads nothing else from it. */
   asAbortSignal(): AbortSignal {
     return this as unknown as AbortSignal;
+  }
+
+  /** A real AbortSignal that aborts with this one, made on first use (for code that needs the whole API). */
+  toAbortSignal(): AbortSignal {
+    if (!this.#real) {
+      const real = (this.#real = new AbortController());
+      if (this.aborted) real.abort(this.reason);
+      else this.addEventListener('abort', () => real.abort(this.reason));
+    }
+    return this.#real.signal;
   }
 
   /** Aborts this one when `signal` aborts; returns a function that stops listening. */

@@ -9,11 +9,14 @@ const CHUNK_BYTES = 64 * 1024;
 const FLUSH_EVERY_MS = 20;
 let chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
 let used = 0;
-let scheduled = false;
+let timer: NodeJS.Timeout | undefined;
 let hooked = false;
 
 function flush(): void {
-  scheduled = false;
+  if (timer) {
+    clearTimeout(timer);
+    timer = undefined;
+  }
   if (used === 0) return;
   // The written part goes to stdout as it is (no copy); the next lines go into a fresh chunk.
   const out = chunk.subarray(0, used);
@@ -39,9 +42,8 @@ function append(entry: AccessLogEntry): void {
 export const jsonLinesLogger: HttpLogger = {
   access(entry: AccessLogEntry): void {
     append(entry);
-    if (!scheduled && used > 0) {
-      scheduled = true;
-      setTimeout(flush, FLUSH_EVERY_MS).unref();
+    if (!timer && used > 0) {
+      timer = setTimeout(flush, FLUSH_EVERY_MS).unref();
       if (!hooked) {
         hooked = true;
         process.once('exit', flush); // what the last turn logged is not lost

@@ -303,8 +303,7 @@ export class ProxyEngine {
           // A store closed meanwhile (its runtime shut down) has freed everything already.
           if (!store.closed) store.release(ref);
         };
-        const plain = store.ortCompatibleView(ref);
-        return { body: data as Uint8Array, sink: (plain.zeroCopy ? plain.data : data) as Uint8Array };
+        return { body: data as Uint8Array, sink: (store.plainView(ref) ?? data) as Uint8Array };
       } catch (err) {
         if (!(err instanceof ObjectStoreFullError)) throw err;
         // A full arena: this body goes in a buffer of its own (and inline to the replica).
@@ -495,7 +494,6 @@ export class ProxyEngine {
 class ExchangeCall implements CallOptions {
   readonly #ex: Exchange;
   readonly requestId: string;
-  #signal: AbortSignal | undefined;
 
   constructor(ex: Exchange) {
     this.#ex = ex;
@@ -508,14 +506,7 @@ class ExchangeCall implements CallOptions {
 
   /** A real AbortSignal only for a target that asks for one (the serve core listens on `cancel`). */
   get signal(): AbortSignal {
-    if (!this.#signal) {
-      const controller = new AbortController();
-      const cancel = this.#ex.cancel;
-      if (cancel.aborted) controller.abort(cancel.reason);
-      else cancel.addEventListener('abort', () => controller.abort(cancel.reason));
-      this.#signal = controller.signal;
-    }
-    return this.#signal;
+    return this.#ex.cancel.toAbortSignal();
   }
 
   onReplica(replicaId: string): void {

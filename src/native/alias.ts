@@ -22,3 +22,20 @@ export function aliasArrayBuffer(sab: SharedArrayBuffer, byteOffset = 0, byteLen
     throw fromNativeError(err);
   }
 }
+
+let lastShared: SharedArrayBuffer | undefined;
+let lastWhole: ArrayBuffer | undefined;
+
+/**
+ * An ArrayBuffer aliasing the whole of `sab`, kept for the next call with the same one. Views of shared memory
+ * handed to libraries (model inputs, request bodies) are made over it: V8 counts every alias as external
+ * memory, and one alias per view (per request, per model run) drove major GCs. One entry only, because an
+ * alias keeps its SharedArrayBuffer alive; in a runtime's threads it is the object store's arena.
+ */
+export function aliasWhole(sab: SharedArrayBuffer): ArrayBuffer {
+  if (sab !== lastShared) {
+    lastWhole = aliasArrayBuffer(sab);
+    lastShared = sab;
+  }
+  return lastWhole!;
+}

@@ -11,7 +11,7 @@ export {
   acquireSlot, closePool, ownedSlotCount, poolStats, reservePool, Slot, SlotBuffer,
   type AcquireSlotOptions, type DeviceIndex, type PoolStats, type SlotBatch, type SlotStats,
 } from './slots.ts';
-export { aliasArrayBuffer } from './alias.ts';
+export { aliasArrayBuffer, aliasWhole } from './alias.ts';
 export {
   DTypeMismatchError, DetachedBufferError, DeviceError, DeviceNotFoundError, EmptyBatchError, NativeArgumentError,
   NativeInternalError, NativeMissingError, NotHostMemoryError, PoolExhaustedError, PoolReservedError, RankMismatchError,

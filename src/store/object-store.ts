@@ -111,7 +111,7 @@ interface ViewInfo {
   owned: boolean;
   readonly token: object;
   /** Came from adopt(): its bytes count toward this thread's next collection (collect.ts) until released. */
-  adopted?: boolean;
+  readonly adopted: boolean;
 }
 
 interface GcHold {
@@ -146,8 +146,6 @@ export class ObjectStore {
   readonly #arena: Arena;
   readonly #control: SharedArrayBuffer;
   readonly #data: SharedArrayBuffer;
-  /** An ordinary ArrayBuffer over the whole arena, made once per thread (see #plain). */
-  #plainData: ArrayBuffer | undefined;
   readonly #ctrl: Int32Array;
   readonly #putTimeoutMs: number;
   readonly #registry: FinalizationRegistry<GcHold>;
@@ -315,8 +313,7 @@ export class ObjectStore {
     const r = this.#own(ref);
     this.#arena.move(claimOf(r), from, this.holder);
     const view = this.#view(r);
-    this.#track(view, r, true);
-    viewInfo(view)!.adopted = true;
+    this.#track(view, r, true, true);
     noteAdopted(view.byteLength, this.capacity);
     return view;
   }
@@ -387,25 +384,25 @@ export class ObjectStore {
    * (onnxruntime-node): an alias of the arena when the native addon provides one, else a copy.
    */
   ortCompatibleView(ref: ObjectRef): OrtCompatibleView {
-    const r = this.#own(ref);
-    const view = this.#view(r);
-    const { ctor } = dtypeInfo(r.dtype);
-    const plain = this.#plain();
-    if (plain) return { data: new ctor(plain, r.offset, r.length / ctor.BYTES_PER_ELEMENT), zeroCopy: true, reason: nativeAliasStatus() };
-    const copy = new ctor(r.length / ctor.BYTES_PER_ELEMENT);
+    const plain = this.plainView(ref);
+    if (plain) return { data: plain, zeroCopy: true, reason: nativeAliasStatus() };
+    const view = this.#view(this.#own(ref));
+    const copy = new (view.constructor as new (n: number) => TypedArray)(view.length);
     copy.set(view as never);
     return { data: copy, zeroCopy: false, reason: `copied: ${nativeAliasStatus()}` };
   }
 
   /**
-   * One alias of the whole arena per thread, not one per view: V8 counts every aliased ArrayBuffer as external
-   * memory, and one per request (110 KB each) drove major GCs on the HTTP proxy's thread.
+   * The object's memory through an ordinary ArrayBuffer (an alias of the whole arena, made once per thread by
+   * the native addon), or undefined without the addon. Copies into it run at memcpy speed: V8 copies into
+   * shared memory at an odd offset byte by byte.
    */
-  #plain(): ArrayBuffer | undefined {
-    if (this.#plainData) return this.#plainData;
+  plainView(ref: ObjectRef): TypedArray | undefined {
+    const r = this.#own(ref);
     const alias = nativeAlias();
-    if (alias) this.#plainData = alias(this.#data, 0, this.#data.byteLength);
-    return this.#plainData;
+    if (!alias) return undefined;
+    const { ctor } = dtypeInfo(r.dtype);
+    return new ctor(alias(this.#data), r.offset, r.length / ctor.BYTES_PER_ELEMENT);
   }
 
   stats(): ObjectStoreStats {
@@ -466,9 +463,9 @@ export class ObjectStore {
     return new ctor(this.#data, byteOffset, length / ctor.BYTES_PER_ELEMENT);
   }
 
-  #track(view: TypedArray, ref: ObjectRef, owned: boolean): void {
+  #track(view: TypedArray, ref: ObjectRef, owned: boolean, adopted = false): void {
     const token = {};
-    (view as { [kView]?: ViewInfo })[kView] = { ref, owned, token };
+    (view as { [kView]?: ViewInfo })[kView] = { ref, owned, token, adopted };
     if (owned) this.#registry.register(view, { claim: claimOf(ref), holder: this.holder }, token);
   }
 
