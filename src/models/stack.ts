@@ -35,14 +35,11 @@ export function concatTensors(tensors: readonly TensorLike[], options: PadOption
     for (let d = 1; d < rank; d++) if (s[d] > out[d]) out[d] = s[d];
   }
   const padValue = options.padValue ?? 0;
-  let data: TensorData;
-  if (options.allocate) {
-    data = options.allocate(dtype, elementCount(out));
-    const padded = shapes.some((s) => s.some((d, i) => i > 0 && d !== out[i]));
-    if (padded) fill(data, padValue);
-  } else {
-    data = allocateFilled(dtype, elementCount(out), padValue);
-  }
+  const length = elementCount(out);
+  const data = options.allocate?.(dtype, length) ?? allocateData(dtype, length);
+  // Padded places need the pad value: fresh memory holds zeros, memory from an allocator an earlier batch.
+  const padded = shapes.some((s) => s.some((d, i) => i > 0 && d !== out[i]));
+  if (padded && (padValue !== 0 || options.allocate)) fill(data, padValue);
   const rowSize = elementCount(out.slice(1));
   let row = 0;
   for (const t of tensors) {
@@ -114,12 +111,6 @@ function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype:
     }
   });
   return { dtype, rank };
-}
-
-function allocateFilled(dtype: TensorDtype, length: number, padValue: number): TensorData {
-  const data = allocateData(dtype, length);
-  if (padValue !== 0) fill(data, padValue);
-  return data;
 }
 
 function fill(data: TensorData, value: number): void {
