@@ -152,6 +152,7 @@ export class ProxyEngine {
       if (!ex.answered) this.#fail(ex, new ShuttingDownError());
       else ex.breakStream();
     }
+    Exchange.flush();
     clearInterval(this.#clock);
     // close() exists in this uWS build but is missing from its typings.
     (this.#app as TemplatedApp & { close(): void }).close();
