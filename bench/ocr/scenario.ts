@@ -9,7 +9,7 @@
 // so p99 is compared at equal load.
 //
 //   npm run bench -- ocr [--duration=5] [--quick] [--only=baseline,troupe,in-process,raw-ort]
-//                        [--replicas=1,2] [--concurrency=1,4] [--rounds=3] [--rates=0.5,0.9,1.3] [--baseline-threads=2]
+//                        [--replicas=1,2,1+2] [--concurrency=1,4] [--rounds=3] [--rates=0.5,0.9,1.3] [--baseline-threads=2]
 //
 // Prints a markdown table, writes bench/out/ocr/{results.json,summary.md,latency.svg} and
 // bench/results/ocr.md (the table, then bench/ocr/NOTES.md).
@@ -146,15 +146,18 @@ function servers(ctx: ScenarioContext): Server[] {
       start: () => startServerProcess(process.execPath, ['--import', 'tsx', join(here, 'baseline-server.ts'), `--threads=${threads}`], { cwd: root, readyTimeoutMs: 60_000 }),
     });
   }
-  for (const replicas of list(ctx.flags.replicas, [1, 2])) {
+  // --replicas=1,2 (as many Detectors as Recognizers) or D+R entries such as 1+2.
+  const layouts = typeof ctx.flags.replicas === 'string' ? ctx.flags.replicas.split(',') : ['1', '2'];
+  for (const layout of layouts) {
+    const [detectors, recognizers = detectors] = layout.split('+').map(Number);
     list_.push({
-      name: `troupe (${replicas} Detector + ${replicas} Recognizer)`,
+      name: `troupe (${detectors} Detector + ${recognizers} Recognizer)`,
       start: () =>
         startServerProcess(process.execPath, [join(root, 'bin', 'troupe.js'), 'run', 'examples/ocr/app.ts:app', '--port', '0'], {
           cwd: root,
           readyTimeoutMs: 120_000,
           killAfterMs: 15_000,
-          env: { OCR_DETECTOR_REPLICAS: String(replicas), OCR_RECOGNIZER_REPLICAS: String(replicas) },
+          env: { OCR_DETECTOR_REPLICAS: String(detectors), OCR_RECOGNIZER_REPLICAS: String(recognizers) },
         }),
     });
   }
