@@ -45,6 +45,16 @@ export async function benchCrops(): Promise<RgbImage[]> {
   }
 }
 
+/** A plain ONNX Runtime session with `threads` intra-op threads, as a user without troupe opens one. */
+export function openRawSession(path: string, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(path, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+}
+
 export async function measureRawAngleClassifier(options: RawOrtOptions = {}): Promise<RawOrtRow[]> {
   const batchSizes = options.batchSizes ?? [1, 2, 4, 8, 16, 32, 64];
   const threadCounts = options.threads ?? [1, availableParallelism()];
@@ -52,12 +62,7 @@ export async function measureRawAngleClassifier(options: RawOrtOptions = {}): Pr
   const crops = options.crops ?? (await benchCrops());
   const rows: RawOrtRow[] = [];
   for (const threads of [...new Set(threadCounts)]) {
-    const session = await ort.InferenceSession.create(ocrModelPaths().angle, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
+    const session = await openRawSession(ocrModelPaths().angle, threads);
     try {
       for (const batchSize of batchSizes) {
         const batch = preprocessAnglesBatch(Array.from({ length: batchSize }, (_, i) => crops[i % crops.length]));

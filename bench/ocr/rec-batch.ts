@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { ocrModelPaths, REC_HEIGHT } from '../../examples/ocr/index.ts';
+import { openRawSession } from './raw-ort.ts';
 
 export interface RecBatchRow {
   threads: number;
@@ -31,12 +32,7 @@ function input(batchSize: number, width: number): ort.Tensor {
 export async function measureRecognizerBatches(widths: number[], batches: number[], threads: number[], crops: number): Promise<RecBatchRow[]> {
   const rows: RecBatchRow[] = [];
   for (const t of threads) {
-    const session = await ort.InferenceSession.create(ocrModelPaths().recognition, {
-      intraOpNumThreads: t,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
+    const session = await openRawSession(ocrModelPaths().recognition, t);
     try {
       for (const width of widths) {
         for (const batchSize of batches) {
