@@ -20,6 +20,9 @@ const debianPython = '/usr/bin/python3';
 
 const nodeServer = (file: string, ...args: string[]) => () =>
   startServerProcess(process.execPath, ['--import', 'tsx', join(here, file), ...(args.length ? args : ['0'])], { cwd: root });
+// troupe's servers run with the Node flag `troupe run` and `npm start` use (bin/troupe.js says why).
+const troupeServer = (file: string, ...args: string[]) => () =>
+  startServerProcess(process.execPath, ['--min-semi-space-size=8', '--import', 'tsx', join(here, file), ...args], { cwd: root });
 
 function pythonMissing(modules: string, packages: string): () => string | null {
   return () => {
@@ -45,13 +48,13 @@ export const description = 'no-op GET: raw uWS, uWS + worker echo, troupe (serve
 export const measurements: Measurement[] = [
   { name: 'uws-hello', start: nodeServer('uws-hello.ts') },
   { name: 'uws-worker-echo', start: nodeServer('uws-worker-echo.ts') },
-  { name: 'troupe-1-replica', start: nodeServer('troupe-server.ts', '1') },
-  { name: 'troupe-2-replicas', start: nodeServer('troupe-server.ts', '2') },
+  { name: 'troupe-1-replica', start: troupeServer('troupe-server.ts', '1') },
+  { name: 'troupe-2-replicas', start: troupeServer('troupe-server.ts', '2') },
   // uvicorn below runs with access_log=False: this row is the like-for-like comparison.
-  { name: 'troupe-1-replica-no-log', start: nodeServer('troupe-server.ts', '1', '--no-access-log') },
+  { name: 'troupe-1-replica-no-log', start: troupeServer('troupe-server.ts', '1', '--no-access-log') },
   // Diagnostic: the same proxy (access log on) with a target that answers in the proxy's own thread, no replica:
   // the distance to troupe-1-replica is what the hop to a replica thread and back costs.
-  { name: 'troupe-proxy-in-thread', start: nodeServer('proxy-only-server.ts') },
+  { name: 'troupe-proxy-in-thread', start: troupeServer('proxy-only-server.ts', '0') },
   // The issue's baseline: python3-fastapi + python3-uvicorn, i.e. asyncio and h11.
   { name: 'fastapi', skip: pythonMissing('fastapi, uvicorn', 'python3-fastapi python3-uvicorn'), start: fastapiServer() },
   // For scale: the same app on uvloop + httptools (what `pip install uvicorn[standard]` runs), when installed.
