@@ -13,6 +13,7 @@ import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { startServerProcess, type RunningServer } from '../lib/server-process.ts';
 import { haveWrk, parseWrk } from '../lib/wrk.ts';
 import { benchCrops, measureRawAngleClassifier, type RawOrtRow } from '../ocr/raw-ort.ts';
+import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -101,7 +102,7 @@ export async function measureHttpClassifier(
   try {
     for (const v of variants) {
       ctx.log(`starting troupe run bench/batching/http-app.ts:${v.exportName} (${v.replicas} replica(s))`);
-      const server = await startServerProcess(process.execPath, [join(root, 'bin', 'troupe.js'), 'run', `bench/batching/http-app.ts:${v.exportName}`, '--port', '0'], {
+      const server = await startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, join(root, 'bin', 'troupe.js'), 'run', `bench/batching/http-app.ts:${v.exportName}`, '--port', '0'], {
         cwd: root,
         readyTimeoutMs: 120_000,
         killAfterMs: 15_000,

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveWrk, parseWrk } from '../lib/wrk.ts';
 import { ROW } from './classifier-actors.ts';
+import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '5'));
   const rounds = Number(arg('rounds', '2'));
   const env = { ...process.env, CLS_REPLICAS: arg('replicas', '2'), CLS_MAX_BATCH: arg('batch', '4') };
-  const child = spawn(process.execPath, [join(root, 'bin', 'troupe.js'), 'run', `bench/batching/http-app.ts:${exportName}`, '--port', '0'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TROUPE_NODE_FLAGS, join(root, 'bin', 'troupe.js'), 'run', `bench/batching/http-app.ts:${exportName}`, '--port', '0'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const dir = mkdtempSync(join(tmpdir(), 'troupe-thread-cpu-'));
   try {
     const url = await new Promise<string>((resolve, reject) => {

@@ -12,6 +12,7 @@ import { freePort } from '../lib/free-port.ts';
 import type { Measurement, ScenarioContext, StartedTarget } from '../lib/scenario-runner.ts';
 import { startServerProcess } from '../lib/server-process.ts';
 import { haveWrk, runWrk } from '../lib/wrk.ts';
+import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -20,9 +21,9 @@ const debianPython = '/usr/bin/python3';
 
 const nodeServer = (file: string, ...args: string[]) => () =>
   startServerProcess(process.execPath, ['--import', 'tsx', join(here, file), ...(args.length ? args : ['0'])], { cwd: root });
-// troupe's servers run with the Node flag `troupe run` and `npm start` use (bin/troupe.js says why).
+// troupe's servers run with the Node flags `troupe run` and `npm start` use (bin/troupe.js says why).
 const troupeServer = (file: string, ...args: string[]) => () =>
-  startServerProcess(process.execPath, ['--min-semi-space-size=8', '--import', 'tsx', join(here, file), ...args], { cwd: root });
+  startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, '--import', 'tsx', join(here, file), ...args], { cwd: root });
 
 function pythonMissing(modules: string, packages: string): () => string | null {
   return () => {

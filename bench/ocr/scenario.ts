@@ -23,6 +23,7 @@ import { startServerProcess, type RunningServer } from '../lib/server-process.ts
 import { benchImages, type BenchImage } from './images.ts';
 import { measureInProcessPipeline, type InProcessRow } from './in-process.ts';
 import { formatRawOrt, measureRawAngleClassifier } from './raw-ort.ts';
+import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -153,7 +154,7 @@ function servers(ctx: ScenarioContext): Server[] {
     list_.push({
       name: `troupe (${detectors} Detector + ${recognizers} Recognizer)`,
       start: () =>
-        startServerProcess(process.execPath, [join(root, 'bin', 'troupe.js'), 'run', 'examples/ocr/app.ts:app', '--port', '0'], {
+        startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, join(root, 'bin', 'troupe.js'), 'run', 'examples/ocr/app.ts:app', '--port', '0'], {
           cwd: root,
           readyTimeoutMs: 120_000,
           killAfterMs: 15_000,
