@@ -101,17 +101,14 @@ export class Exchange {
     this.#outType = contentType;
     this.#outBody = body;
     this.#outHeaders = headers;
-    if (Exchange.#ready.push(this) === 1) setImmediate(Exchange.#writeReady);
+    if (Exchange.#ready.push(this) === 1) setImmediate(Exchange.flush);
     return true;
   }
 
-  /** Writes the responses waiting for the end of the turn now (before the sockets are closed at shutdown). */
-  static flush(): void {
-    Exchange.#writeReady();
-  }
-
   static #ready: Exchange[] = [];
-  static readonly #writeReady = (): void => {
+  /** Writes the responses waiting for the end of the turn: scheduled by send(), and called at shutdown before
+   *  the sockets are closed. */
+  static readonly flush = (): void => {
     const ready = Exchange.#ready;
     Exchange.#ready = [];
     // The writes back to back, then the bookkeeping (access log, release): the closer together the writes,
