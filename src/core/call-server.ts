@@ -4,6 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { fromErrorRecord, toErrorRecord } from '../errors/index.ts';
 import { FramedPort } from './framed-port.ts';
+import { IdTable } from './id-table.ts';
 import { runInCallContext, type CallContext } from './call-context.ts';
 import { ActorDiedError, UnknownMethodError } from './errors.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
@@ -85,7 +86,7 @@ export class CallServer {
   #methods: string[];
   #active = 0;
   #waiting = new WaitQueue();
-  #running = new Map<FramedPort<FromActor, ToActor>, Map<number, Running>>();
+  #running = new Map<FramedPort<FromActor, ToActor>, IdTable<Running>>();
   #stopping = false;
   #drained: (() => void) | undefined;
 
@@ -113,7 +114,7 @@ export class CallServer {
         if (m.t === 'ok' || m.t === 'item') framed.send({ t: 'err', id: m.id, e: this.#tag(err) });
       },
     });
-    this.#running.set(framed, new Map());
+    this.#running.set(framed, new IdTable());
     port.on('close', () => {
       const calls = this.#running.get(framed);
       this.#running.delete(framed);
@@ -153,7 +154,7 @@ export class CallServer {
     }
   }
 
-  #call(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, m: CallMessage): void {
+  #call(port: FramedPort<FromActor, ToActor>, calls: IdTable<Running>, m: CallMessage): void {
     if (this.#stopping) {
       port.send({ t: 'err', id: m.id, e: new ActorDiedError(this.#label, 'it is stopping and takes no new calls', { delivered: false }) });
       return;
@@ -188,7 +189,7 @@ export class CallServer {
     void this.#settle(port, calls, m.id, running, result);
   }
 
-  async #settle(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, id: number, running: Running, result: PromiseLike<unknown>): Promise<void> {
+  async #settle(port: FramedPort<FromActor, ToActor>, calls: IdTable<Running>, id: number, running: Running, result: PromiseLike<unknown>): Promise<void> {
     try {
       const value = await result;
       if (!running.cancelled) port.send({ t: 'ok', id, v: value });
@@ -201,7 +202,7 @@ export class CallServer {
   }
 
   /** Streams, and calls that wait for a concurrency slot. */
-  async #runLater(port: FramedPort<FromActor, ToActor>, calls: Map<number, Running>, m: CallMessage, fn: Function, running: Running): Promise<void> {
+  async #runLater(port: FramedPort<FromActor, ToActor>, calls: IdTable<Running>, m: CallMessage, fn: Function, running: Running): Promise<void> {
     if (m.s) running.credit = { n: STREAM_WINDOW };
     calls.set(m.id, running);
     if (this.#active < this.#maxConcurrency && this.#waiting.length === 0) this.#active++;

@@ -284,7 +284,7 @@ const MAX_COMPACT_FRAME = 1024 * 1024;
  * or a cycle) is written as a reference to that index, so identity and cycles survive as they do
  * with structured clone. (msgpackr 2.1.3 cannot decode a cyclic plain object with useRecords: false.)
  */
-const seenObjects = new Map<object, number>();
+let seenObjects = new Map<object, number>();
 let valuesLeft = 0;
 
 /**
@@ -293,7 +293,7 @@ let valuesLeft = 0;
  * then makes each name's string once per frame instead of once per object (making those strings was a third
  * of a replica's decoding time).
  */
-const keyIds = new Map<string, number>();
+let keyIds = new Map<string, number>();
 /** Where typed arrays of the frame being written go by ref (StoreRef: the same wire record as extension 0x13),
  *  and the refs made for it, given back if the frame goes to msgpackr instead. */
 let compactStore: ObjectStore | undefined;
@@ -480,8 +480,10 @@ function encodeCompact(batch: readonly object[], store: ObjectStore | undefined)
     done = true;
   } finally {
     if (!done && store) dropRecords(compactRefs, store);
-    seenObjects.clear();
-    keyIds.clear();
+    // Fresh maps, not clear(): V8 links a cleared table to its successor, so once a table has reached the old
+    // generation each dead one keeps the next alive, and with it every object a frame wrote (see IdTable).
+    if (seenObjects.size > 0) seenObjects = new Map();
+    if (keyIds.size > 0) keyIds = new Map();
     compactStore = undefined;
     compactRefs = [];
   }

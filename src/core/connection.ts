@@ -2,6 +2,7 @@
 // credit window, cancels, and settles every pending call when the link fails.
 import type { MessagePort } from 'node:worker_threads';
 import { FramedPort } from './framed-port.ts';
+import { IdTable } from './id-table.ts';
 import type { ObjectStore } from '../store/index.ts';
 import { CancelledError } from './errors.ts';
 import { STREAM_WINDOW, type FromActor, type ToActor } from './protocol.ts';
@@ -39,7 +40,7 @@ export type FailureFactory = (delivered: boolean) => Error;
 
 export class Connection {
   #port: FramedPort<ToActor, FromActor>;
-  #pending = new Map<number, Pending>();
+  #pending = new IdTable<Pending>();
   #nextId = 1;
   #failure: FailureFactory | undefined;
   #label: string;
@@ -178,7 +179,7 @@ export class Connection {
   fail(factory: FailureFactory): void {
     if (this.#failure) return;
     this.#failure = factory;
-    const pending = [...this.#pending.values()];
+    const pending = this.#pending.values();
     const sent = this.#port.sentBatches;
     this.#pending.clear();
     for (const p of pending) {

@@ -12,4 +12,5 @@ export type { ActorAddress } from './protocol.ts';
 export * from './errors.ts';
 export { getActor } from './get-actor.ts';
 export { CallSignal } from './call-signal.ts';
+export { IdTable } from './id-table.ts';
 export { subscribe, latestValue } from './topics.ts';

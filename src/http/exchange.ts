@@ -37,6 +37,8 @@ export class Exchange {
   readonly method: string;
   readonly path: string;
   readonly requestId: string;
+  /** The engine's number for this exchange (its key among the exchanges in flight). */
+  readonly seq: number;
   readonly start: number;
   app: string | undefined;
   deployment: string | undefined;
@@ -67,8 +69,9 @@ export class Exchange {
   #outHeaders: Record<string, string> | undefined;
   #onDone: (ex: Exchange) => void;
 
-  constructor(res: HttpResponse, method: string, path: string, requestId: string, onDone: (ex: Exchange) => void) {
+  constructor(res: HttpResponse, method: string, path: string, requestId: string, onDone: (ex: Exchange) => void, seq: number) {
     this.res = res;
+    this.seq = seq;
     this.method = method;
     this.path = path;
     this.requestId = requestId;

@@ -17,6 +17,7 @@ import { validate } from './schema.ts';
 import type { CallOptions, CancelSignal, HttpLogger, HttpProxyOptions, MountedApp, RequestRecord, RouteInput } from './types.ts';
 import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
 import { ObjectStoreFullError, type ObjectStore } from '../store/index.ts';
+import { IdTable } from '../core/index.ts';
 
 const EMPTY = new Uint8Array(0);
 const JSON_TYPE = 'application/json';
@@ -46,7 +47,9 @@ export class ProxyEngine {
   readonly opts: ResolvedOptions;
   readonly #app: TemplatedApp;
   readonly #ws: WebSocketBridge;
-  readonly #inflight = new Set<Exchange>();
+  /** The exchanges not yet done, by their `seq` (not a Set: see IdTable). */
+  readonly #inflight = new IdTable<Exchange>();
+  #seq = 0;
   #queued: Job[] = [];
   #apps: CompiledApp[] = [];
   #listen: us_listen_socket | undefined;
@@ -135,7 +138,7 @@ export class ProxyEngine {
       this.#listen = undefined;
     }
     this.#ws.closeAll();
-    for (const ex of this.#inflight) ex.closeAfter = true;
+    for (const ex of this.#inflight.values()) ex.closeAfter = true;
     if (this.#inflight.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -147,7 +150,7 @@ export class ProxyEngine {
       this.#idle = undefined;
     }
     // Past the timeout: cancel what is left and tell its clients.
-    for (const ex of [...this.#inflight]) {
+    for (const ex of this.#inflight.values()) {
       ex.cancel.abort(new ShuttingDownError());
       if (!ex.answered) this.#fail(ex, new ShuttingDownError());
       else ex.breakStream();
@@ -160,7 +163,7 @@ export class ProxyEngine {
 
   #tick(): void {
     const now = performance.now();
-    for (const ex of this.#inflight) {
+    for (const ex of this.#inflight.values()) {
       if (ex.deadline !== 0 && now >= ex.deadline) {
         ex.deadline = 0;
         ex.onDeadline?.();
@@ -179,7 +182,7 @@ export class ProxyEngine {
   }
 
   readonly #done = (ex: Exchange): void => {
-    this.#inflight.delete(ex);
+    this.#inflight.delete(ex.seq);
     ex.release?.();
     this.opts.logger.access(ex.logEntry());
     if (this.#draining && this.#inflight.size === 0) this.#idle?.();
@@ -194,9 +197,9 @@ export class ProxyEngine {
       headers[k] = v;
     });
     const given = headers['x-request-id'];
-    const ex = new Exchange(res, method, path, given !== undefined && REQUEST_ID.test(given) ? given : this.#nextId(), this.#done);
+    const ex = new Exchange(res, method, path, given !== undefined && REQUEST_ID.test(given) ? given : this.#nextId(), this.#done, ++this.#seq);
     res.onAborted(() => ex.abort());
-    this.#inflight.add(ex);
+    this.#inflight.set(ex.seq, ex);
     const hasBody = (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
     // Answering before the body is read: the connection cannot be reused for the next request.
     if (hasBody) ex.closeAfter = true;
