@@ -21,8 +21,8 @@ for trial in $(seq 1 "$trials"); do
     [ "$force" = yes ] && (sleep 1; kill -USR2 "$server") &
     during=$(load 3 "$port")
     after=$(load 3 "$port")
-    # The main isolate is the first one --trace-gc names.
-    main=$(grep -ao '^\[[0-9]*:0x[0-9a-f]*\]' "$out" | head -1)
+    # The main thread's isolate is the one --trace-gc names most (the proxy allocates most per request).
+    main=$(grep -ao '^\[[0-9]*:0x[0-9a-f]*\]' "$out" | sort | uniq -c | sort -rn | awk 'NR==1{print $2}')
     full=$(grep -aF "$main" "$out" | grep -c Mark-Compact)
     printf 'forced GC %-3s base: %-28s during: %-28s after: %-28s full GCs (main thread): %s\n' "$force" "$base" "$during" "$after" "$full"
     kill -INT "$server"
