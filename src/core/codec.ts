@@ -480,8 +480,8 @@ function encodeCompact(batch: readonly object[], store: ObjectStore | undefined)
     done = true;
   } finally {
     if (!done && store) dropRecords(compactRefs, store);
-    // Fresh maps, not clear(): V8 links a cleared table to its successor, so once a table has reached the old
-    // generation each dead one keeps the next alive, and with it every object a frame wrote (see IdTable).
+    // Fresh maps, not clear(): a cleared table keeps what it held, and once these long-lived maps' tables are
+    // in the old generation every clear() would leave one there holding a frame's objects (see IdTable).
     if (seenObjects.size > 0) seenObjects = new Map();
     if (keyIds.size > 0) keyIds = new Map();
     compactStore = undefined;

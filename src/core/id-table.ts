@@ -1,11 +1,11 @@
 // A table from integer ids to values for the bookkeeping every call or request does (pending calls, running
 // calls, requests in flight). Not a Map, because of how V8 replaces a Map's hash table: under churn (one
-// insert and one delete per call) the table is rebuilt every few dozen calls, and the old table keeps a link
-// to its successor. Once a table has been moved to the old generation (a full GC under load does that), that
-// dead table keeps the next one alive through the remembered set, which keeps the next, and so on: every
-// entry since then survives scavenges until the next full GC, which starts the chain again. Measured on the
-// HTTP proxy: after one full GC under load ~50 MB/s were promoted and a full GC ran every 0.2-0.7 s, for
-// good (no-op req/s -15%, p99 x4; bench/http-noop NOTES). Open addressing over plain arrays has no links.
+// insert and one delete per call) the table is rebuilt every few dozen calls; a replaced table keeps what it
+// held (and a link to its successor), and once a Map's table is in the old generation (a full GC under load
+// puts it there) its replacements are allocated there too. From then on every replaced table keeps its
+// entries alive through the remembered set until the next full GC, and every call's objects are promoted.
+// Measured on the HTTP proxy: ~40 MB/s promoted and a full GC every 0.2-0.7 s, for good (no-op req/s -15%,
+// p99 x4; bench/http-noop NOTES; test/core/call-garbage.test.ts). Open addressing over arrays has neither.
 const EMPTY = 0;
 
 export class IdTable<V> {
