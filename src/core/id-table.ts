@@ -8,6 +8,7 @@
 // p99 x4; bench/http-noop NOTES; test/core/call-garbage.test.ts). Open addressing over arrays has neither.
 const EMPTY = 0;
 
+/** Grows to at least twice the most entries it held at once and keeps that size (a few bytes a slot). */
 export class IdTable<V> {
   /** id + 1 per slot (0: empty): a typed array, so the keys are no objects for the GC to trace. */
   #keys: Float64Array;
