@@ -54,7 +54,7 @@ const apps = await Promise.all(
       echoPort = port1;
     }
     const w = new Worker(appCode, { eval: true, workerData: { port, echoPort }, transferList: echoPort ? [echoPort] : [] });
-    const [ok] = (await new Promise((resolve) => w.once('message', (m) => resolve([m])))) as [boolean];
+    const ok = await new Promise<boolean>((resolve) => w.once('message', resolve));
     if (!ok) throw new Error(`a thread could not listen on 127.0.0.1:${port}`);
     return w;
   }),
