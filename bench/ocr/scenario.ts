@@ -21,7 +21,7 @@ import { formatResult, runClosedLoop, runOpenLoop, type BenchResult, type SweepR
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { startServerProcess, type RunningServer } from '../lib/server-process.ts';
 import { benchImages, type BenchImage } from './images.ts';
-import { measureInProcessPipeline, type InProcessRow } from './in-process.ts';
+import { ceilingOfRatio, measureInProcessPipeline, type InProcessRow } from './in-process.ts';
 import { formatRawOrt, measureRawAngleClassifier } from './raw-ort.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 
@@ -204,8 +204,18 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   let inProcess: InProcessRow[] = [];
   if (wanted('in-process')) {
     ctx.log(`== in-process pipeline, no HTTP (load ${load()})`);
-    inProcess = await measureInProcessPipeline(images, { threads: availableParallelism(), seconds: ctx.durationMs / 1000 });
-    for (const r of inProcess) ctx.log(`in-process [${r.threads} ORT threads, recognizer batch ${r.recognizeBatch}] ${r.imagesPerSecond.toFixed(2)} images/s`);
+    const cores = availableParallelism();
+    // Batch 1 on all cores is the baseline's work without HTTP; batch 8, the recognizer's other mode; one
+    // thread, alone and one per core side by side, what troupe's replicas run: with the first they give the
+    // ceiling of the ratio (ceilingOfRatio).
+    const configs = [
+      { threads: cores, recognizeBatch: 1 },
+      { threads: cores, recognizeBatch: 8 },
+      { threads: 1, recognizeBatch: 1 },
+      { threads: 1, recognizeBatch: 1, copies: cores },
+    ];
+    inProcess = await measureInProcessPipeline({ configs, seconds: (2 * ctx.durationMs) / 1000, rounds: 2 });
+    for (const r of inProcess) ctx.log(`in-process [${inProcessLabel(r)}] ${r.imagesPerSecond.toFixed(2)} images/s`);
     ctx.record('in-process', inProcess);
   }
   if (wanted('raw-ort')) {
@@ -225,6 +235,9 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   if (ctx.flags['write-results'] !== false && !only) writeResultsFile(ctx, summary);
 }
 
+const inProcessLabel = (r: InProcessRow) =>
+  `${r.threads} ORT thread${r.threads === 1 ? '' : 's'}, recognizer batch ${r.recognizeBatch}${r.copies > 1 ? `, ${r.copies} side by side` : ''}`;
+
 const f = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 
 export function summaryTables(reports: OcrHttpReport[], inProcess: InProcessRow[], loads: Record<string, string>): string {
@@ -240,7 +253,7 @@ export function summaryTables(reports: OcrHttpReport[], inProcess: InProcessRow[
     }
   }
   for (const r of inProcess) {
-    out.push(`| in-process, no HTTP (${r.threads} ORT threads, recognizer batch ${r.recognizeBatch}) | sequential | ${r.images} | ${f(r.imagesPerSecond, 2)} | ${f(r.msPerImage)} | | 0 |`);
+    out.push(`| in-process, no HTTP (${inProcessLabel(r)}) | sequential | ${r.images} | ${f(r.imagesPerSecond, 2)} | ${f(r.msPerImage)} | | 0 |`);
   }
   out.push('', 'Closed loop: images/s over all rounds together, p50 the median of the rounds, p99 the worst round.');
   const peak = (r: OcrHttpReport) => Math.max(...r.closed.map((p) => p.throughput));
@@ -254,6 +267,21 @@ export function summaryTables(reports: OcrHttpReport[], inProcess: InProcessRow[
       });
       out.push(`| ${r.name} | ${f(peak(r), 2)} | ${f(peak(r) / peak(base), 2)}x | ${p99s.join('; ')} |`);
     }
+  }
+  const bound = ceilingOfRatio(inProcess, availableParallelism());
+  if (bound) {
+    const n = bound.all.threads;
+    const best = base ? Math.max(...reports.filter((r) => r.name.startsWith('troupe')).map((r) => peak(r) / peak(base))) : -Infinity;
+    const share = (of: number) => (Number.isFinite(best) ? ` (troupe's best above: ${f((100 * best) / of)}% of it)` : '');
+    out.push(
+      '',
+      `Ceiling of the ratio in this run, from the in-process rows: ${n} x ${f(bound.one.imagesPerSecond, 2)} images/s on one ORT thread / ` +
+        `${f(bound.all.imagesPerSecond, 2)} on ${n} threads = **${f(bound.ceiling, 2)}x** with no serving cost and no slowdown from models ` +
+        `running side by side${share(bound.ceiling)}` +
+        (bound.sideBySide === undefined
+          ? '.'
+          : `; ${n} one-thread pipelines actually side by side, still without serving: **${f(bound.sideBySide, 2)}x**${share(bound.sideBySide)}.`),
+    );
   }
   out.push('', `Load average (1/5/15 min) when each part started: ${Object.entries(loads).map(([k, v]) => `${k}: ${v}`).join('; ')}.`);
   return out.join('\n') + '\n';
