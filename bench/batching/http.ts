@@ -118,7 +118,9 @@ export async function measureHttpClassifier(
       const result: BenchResult = await runClosedLoop({ target: target(url), concurrency: c, durationMs: ms, progress: false, label });
       return { ok: result.ok, durationMs: result.durationMs, p50: result.latencyMs.p50, p99: result.latencyMs.p99, errors: result.errorCount, text: formatResult(result) };
     };
-    for (const s of servers) await measure(s.server.url, 32, 1500, 'warm-up');
+    // Warm each server for 5 s: V8's compiler threads are still busy 2-7 s after a server starts taking load
+    // (9.7% of the process's CPU then, 4.2% after 20 s), and the rounds are meant to read a running service.
+    for (const s of servers) await measure(s.server.url, 32, 5000, 'warm-up');
     for (let round = 1; round <= rounds; round++) {
       const [r] = await measureRawAngleClassifier({ batchSizes: [top.batchSize], threads: [top.threads], secondsPerSize: slice / 1000, crops });
       raw.items += r.runs * r.batchSize;
