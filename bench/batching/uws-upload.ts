@@ -8,6 +8,7 @@
 //
 // Prints `listening http://127.0.0.1:PORT` once ready; SIGTERM or SIGINT closes it.
 import uWS from 'uWebSockets.js';
+import { listenRaw } from '../lib/raw-uws.ts';
 
 const port = Number(process.argv[2] ?? 0);
 let scratch = new Uint8Array(256 * 1024);
@@ -28,16 +29,4 @@ const app = uWS.App().any('/*', (res) => {
     if (isLast && !aborted) res.cork(() => res.writeHeader('content-type', 'application/json').end(`{"bytes":${received}}`));
   });
 });
-app.listen('127.0.0.1', port, (socket) => {
-  if (!socket) {
-    console.error(`could not listen on 127.0.0.1:${port}`);
-    process.exit(1);
-  }
-  console.log(`listening http://127.0.0.1:${uWS.us_socket_local_port(socket)}`);
-  const stop = () => {
-    uWS.us_listen_socket_close(socket);
-    setTimeout(() => process.exit(0), 1000).unref();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-});
+listenRaw(app, port);

@@ -3,6 +3,7 @@
 // Usage: node --import tsx bench/http-noop/uws-worker-echo.ts [port]
 // Prints `listening http://127.0.0.1:PORT` once ready; SIGTERM or SIGINT closes it cleanly.
 import uWS from 'uWebSockets.js';
+import { listenRaw } from '../lib/raw-uws.ts';
 import { Worker } from 'node:worker_threads';
 
 const port = Number(process.argv[2] ?? 0);
@@ -27,18 +28,4 @@ const app = uWS.App().any('/*', (res) => {
   res.onAborted(() => pending.delete(id));
   worker.postMessage(id);
 });
-app.listen('127.0.0.1', port, (socket) => {
-  if (!socket) {
-    console.error(`could not listen on 127.0.0.1:${port}`);
-    process.exit(1);
-  }
-  console.log(`listening http://127.0.0.1:${uWS.us_socket_local_port(socket)}`);
-  const stop = () => {
-    uWS.us_listen_socket_close(socket);
-    // Open keep-alive connections would hold the process; give them a moment, then go.
-    setTimeout(() => process.exit(0), 1000).unref();
-    void worker.terminate();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-});
+listenRaw(app, port, () => void worker.terminate());
