@@ -8,11 +8,13 @@
 # Needs wrk (Debian package). Run from the repository root.
 set -u
 trials=${1:-2}
+# Node's flags as `troupe run` gets them: from bin/troupe.js's first line (bench/lib/troupe-node.ts does the same).
+flags=$(head -1 bin/troupe.js | grep -o -- '--[^ ]*')
 load() { wrk -t1 -c64 -d"$1"s --latency "http://127.0.0.1:$2/" | awk '/Requests\/sec/{r=$2} / 99%/{p=$2} END{printf "%s req/s p99 %s", r, p}'; }
 for trial in $(seq 1 "$trials"); do
   for force in no yes; do
     out=$(mktemp)
-    node --min-semi-space-size=8 --expose-gc --trace-gc --import tsx bench/http-noop/troupe-server-gc.ts 1 > "$out" 2>&1 &
+    node $flags --expose-gc --trace-gc --import tsx bench/http-noop/troupe-server-gc.ts 1 > "$out" 2>&1 &
     server=$!
     for _ in $(seq 1 80); do grep -q listening "$out" && break; sleep 0.25; done
     port=$(grep -o 'listening http://127.0.0.1:[0-9]*' "$out" | grep -o '[0-9]*$')

@@ -8,6 +8,7 @@
 // - the same with the cost that no serving layer can remove: N one-thread pipelines side by side, whose
 //   models share the caches and the memory bus.
 import { Worker } from 'node:worker_threads';
+import type { BenchImage } from './images.ts';
 
 export interface InProcessConfig {
   threads: number;
@@ -26,9 +27,9 @@ export interface InProcessRow extends Required<InProcessConfig> {
 const boot = new URL('../../src/core/boot.mjs', import.meta.url);
 const entry = new URL('./in-process-worker.ts', import.meta.url).href;
 
-function startPipeline(threads: number, recognizeBatch: number): Promise<Worker> {
+function startPipeline(threads: number, recognizeBatch: number, images: Uint8Array[]): Promise<Worker> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(boot, { workerData: { entry, threads, recognizeBatch } });
+    const worker = new Worker(boot, { workerData: { entry, threads, recognizeBatch, images } });
     worker.once('error', reject);
     worker.once('message', () => resolve(worker));
   });
@@ -42,14 +43,16 @@ function runFor(worker: Worker, ms: number): Promise<{ done: number; elapsed: nu
   });
 }
 
-/** Every configuration over the bench images (bench/ocr/images.ts, which each worker loads itself). */
+/** Every configuration over the bench images, in rotation. */
 export async function measureInProcessPipeline(
+  images: BenchImage[],
   { configs, seconds = 3, rounds = 2 }: { configs: InProcessConfig[]; seconds?: number; rounds?: number },
 ): Promise<InProcessRow[]> {
+  const bytes = images.map((i) => i.bytes);
   const groups: Worker[][] = [];
   try {
     for (const c of configs) {
-      groups.push(await Promise.all(Array.from({ length: c.copies ?? 1 }, () => startPipeline(c.threads, c.recognizeBatch))));
+      groups.push(await Promise.all(Array.from({ length: c.copies ?? 1 }, () => startPipeline(c.threads, c.recognizeBatch, bytes))));
     }
     const done = configs.map(() => 0);
     const perSecond = configs.map(() => 0);

@@ -214,7 +214,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
       { threads: 1, recognizeBatch: 1 },
       { threads: 1, recognizeBatch: 1, copies: cores },
     ];
-    inProcess = await measureInProcessPipeline({ configs, seconds: (2 * ctx.durationMs) / 1000, rounds: 2 });
+    inProcess = await measureInProcessPipeline(images, { configs, seconds: (2 * ctx.durationMs) / 1000, rounds: 2 });
     for (const r of inProcess) ctx.log(`in-process [${inProcessLabel(r)}] ${r.imagesPerSecond.toFixed(2)} images/s`);
     ctx.record('in-process', inProcess);
   }
