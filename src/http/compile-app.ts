@@ -14,6 +14,9 @@ export interface CompiledRoute {
   streaming: boolean;
   /** `__call__(request)`: the method gets a RequestRecord instead of a RouteInput. */
   raw: boolean;
+  /** False for a method declared without parameters (a health check, a no-op): the proxy still checks the
+   *  request against the route's schemas and content types, but builds and sends no RouteInput. */
+  takesInput: boolean;
   accepts: string[];
   body: ValidateFunction | undefined;
   query: ValidateFunction | undefined;
@@ -51,13 +54,14 @@ export function compileApp(mounted: MountedApp): CompiledApp {
     const proto = (mounted.ingressClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
     const streaming = Object.prototype.toString.call(proto?.__call__) === '[object AsyncGeneratorFunction]';
     const rawRoute: CompiledRoute = {
-      methodName: '__call__', path: '/*', streaming, raw: true, accepts: ['*/*'],
+      methodName: '__call__', path: '/*', streaming, raw: true, takesInput: true, accepts: ['*/*'],
       body: undefined, query: undefined, params: undefined, timeoutMs: undefined,
     };
     return { mounted, prefix, meta, table: undefined, rawRoute: meta.websockets.length && !proto?.__call__ ? undefined : rawRoute, websockets, openapi: undefined };
   }
 
   const table = new RouteTable<CompiledRoute>();
+  const proto = (mounted.ingressClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
   for (const def of meta.routes) {
     const o = def.options;
     try {
@@ -66,6 +70,7 @@ export function compileApp(mounted: MountedApp): CompiledApp {
         path: def.path,
         streaming: def.streaming,
         raw: false,
+        takesInput: takesInput(proto?.[def.methodName]),
         accepts: o.accepts ?? (o.body !== undefined ? JSON_ONLY : DEFAULT_ACCEPTS),
         body: o.body === undefined ? undefined : compile(o.body, 'body'),
         query: o.query === undefined ? undefined : compile(o.query, 'query'),
@@ -78,6 +83,20 @@ export function compileApp(mounted: MountedApp): CompiledApp {
     }
   }
   return { mounted, prefix, meta, table, rawRoute: undefined, websockets, openapi: undefined };
+}
+
+/**
+ * Whether a route method can see what it is called with. Only a method whose parameter list is empty and
+ * whose source never names `arguments` cannot; anything else (a wrapper from another decorator, rest or
+ * default parameters, source that cannot be read) counts as taking its input.
+ */
+export function takesInput(fn: unknown): boolean {
+  if (typeof fn !== 'function') return true;
+  if (fn.length > 0) return true;
+  const source = Function.prototype.toString.call(fn);
+  const open = source.indexOf('(');
+  if (open < 0 || !/^\(\s*\)/.test(source.slice(open))) return true;
+  return /\barguments\b/.test(source);
 }
 
 /** The application whose prefix is the longest one that `path` falls under. `apps` is sorted longest first. */

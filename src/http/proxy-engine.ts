@@ -324,7 +324,16 @@ export class ProxyEngine {
     if (ex.aborted) return;
     let args: unknown[];
     try {
-      args = [route.raw ? this.#requestRecord(ex, app, params, headers, qs, bytes) : this.#routeInput(ex, route, params, headers, qs, bytes)];
+      if (route.raw) args = [this.#requestRecord(ex, app, params, headers, qs, bytes)];
+      else if (route.takesInput) args = [this.#routeInput(ex, route, params, headers, qs, bytes)];
+      else {
+        // Nothing to send, but what the route declares is still checked (a body it does not accept, a query
+        // its schema refuses); a bare GET has nothing to check.
+        if (bytes.byteLength > 0 || qs !== '' || headers['content-type'] !== undefined || route.body || route.query || route.params) {
+          this.#routeInput(ex, route, params, headers, qs, bytes);
+        }
+        args = [];
+      }
     } catch (err) {
       this.#fail(ex, err);
       return;

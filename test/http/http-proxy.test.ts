@@ -1,7 +1,8 @@
 import t from 'tap';
 import { HttpProxy, routesOf } from '../../src/http/index.ts';
-import { ItemsApi, RawApp } from '../fixtures/http/apps.ts';
-import { mountApp } from '../fixtures/http/in-process-target.ts';
+import { takesInput } from '../../src/http/compile-app.ts';
+import { InputsApi, ItemsApi, RawApp } from '../fixtures/http/apps.ts';
+import { InProcessTarget, mountApp } from '../fixtures/http/in-process-target.ts';
 import { startProxy } from '../fixtures/http/harness.ts';
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -55,6 +56,62 @@ t.test('routes, path params coerced by schema, JSON bodies, explicit responses',
   t.match(line, { app: 'items', deployment: 'ItemsApi', replica: 'r-7', method: 'GET', path: '/hello', status: 200 }, 'access log line');
   t.type(line?.latencyMs, 'number');
   t.type(line?.time, 'string');
+});
+
+t.test('a route method without parameters gets no input, and its route is still checked', async (t) => {
+  const target = new InProcessTarget(new InputsApi(), 'r-1');
+  const seen: unknown[][] = [];
+  const call = target.call.bind(target);
+  target.call = (method, args, opts) => {
+    seen.push(args);
+    return call(method, args, opts);
+  };
+  const { base } = await startProxy(t, [{ name: 'inputs', routePrefix: '/', deploymentName: 'InputsApi', ingressClass: InputsApi, isReady: () => true, target }]);
+
+  let res = await fetch(`${base}/bare`);
+  t.equal(await res.text(), 'bare');
+  t.same(seen.pop(), [], 'nothing built or sent for a method that cannot read it');
+
+  res = await fetch(`${base}/checked?n=9`);
+  t.equal(res.status, 400, 'the query schema still applies');
+  t.match(await res.json(), { error: { code: 'TROUPE_ERR_VALIDATION' } });
+  res = await fetch(`${base}/checked?n=2`);
+  t.equal(await res.text(), 'checked');
+  t.same(seen.pop(), []);
+
+  res = await fetch(`${base}/json-only`, json({ name: '' }));
+  t.equal(res.status, 400, 'and the body schema');
+  await res.arrayBuffer();
+  res = await fetch(`${base}/json-only`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  t.equal(res.status, 415, 'and the content types it accepts');
+  await res.arrayBuffer();
+  res = await fetch(`${base}/json-only`, json({ name: 'pen', price: 1 }));
+  t.equal(await res.text(), 'stored');
+
+  res = await fetch(`${base}/rest`);
+  t.same(await res.json(), { got: 1, path: '/rest' }, 'rest parameters get the input');
+  res = await fetch(`${base}/arguments`);
+  t.same(await res.json(), { got: 1 }, 'so does a method that reads arguments');
+});
+
+t.test('takesInput reads the parameter list', async (t) => {
+  class C {
+    none() {}
+    async asyncNone() {}
+    one(x: number) { return x; }
+    defaulted(x = 1) { return x; }
+    destructured({ body }: { body: unknown }) { return body; }
+    spaced(  ) {}
+    reads() { return arguments.length; }
+  }
+  const p = C.prototype as unknown as Record<string, unknown>;
+  t.equal(takesInput(p.none), false);
+  t.equal(takesInput(p.asyncNone), false);
+  t.equal(takesInput(p.spaced), false);
+  t.equal(takesInput(() => 1), false);
+  for (const name of ['one', 'defaulted', 'destructured', 'reads']) t.equal(takesInput(p[name]), true, name);
+  t.equal(takesInput(function (...a: unknown[]) { return a; }), true, 'rest');
+  t.equal(takesInput(undefined), true, 'no function: assume it takes input');
 });
 
 t.test('query coercion, defaults and arrays', async (t) => {
