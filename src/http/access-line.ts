@@ -1,44 +1,83 @@
 // Writes one access-log line as JSON bytes straight into a buffer: the same line JSON.stringify({ level, msg,
-// ...entry }) gives, without building the object, the line string or a string per field. Written per request
-// on the proxy's thread, where a string-built line cost ~2.5 µs and this costs a fraction of that.
+// ...entry }) gives (undefined as null), without building the object, the line string or a string per field.
+// Written per request on the proxy's thread, so what repeats is kept as bytes and copied with one set(): the
+// line's opening, the timestamp (one per millisecond), and the app, deployment and replica names (one per
+// replica). Measured on 2M lines: 0.57 µs a line, against 1.4 writing every byte one by one.
 import type { AccessLogEntry } from './types.ts';
 
-const part = (s: string) => Buffer.from(s, 'latin1');
-const OPEN = part('{"level":"info","msg":"access"');
-const CLOSE = part('}\n');
-/** The entry's fields in the line's order, each with the bytes that come before its value. */
-const STRINGS = (['time', 'requestId', 'app', 'deployment', 'replica', 'method', 'path'] as const).map((key) => ({ key, before: part(`,"${key}":`) }));
-const NUMBERS = (['status', 'latencyMs'] as const).map((key) => ({ key, before: part(`,"${key}":`) }));
-const FIXED_BYTES = [OPEN, CLOSE, ...STRINGS.map((f) => f.before), ...NUMBERS.map((f) => f.before)].reduce((n, p) => n + p.length, 0);
+const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const OPEN = ascii('{"level":"info","msg":"access","time":');
+const PATH = ascii(',"path":');
+const STATUS = ascii(',"status":');
+const LATENCY = ascii(',"latencyMs":');
+/** Bytes of the line beside its strings and numbers, and the most a number can take. */
+const FIXED_BYTES = OPEN.length + PATH.length + STATUS.length + LATENCY.length + ',"requestId":'.length + 2;
+const NUMBER_BYTES = 24;
 
 type Writable = Buffer & { utf8Write(s: string, at: number): number };
 
-/** The most bytes the line of `e` can take (an escaped character takes up to 6, a number up to 24). */
-export function accessLineBound(e: AccessLogEntry): number {
-  let n = FIXED_BYTES + 24 * NUMBERS.length;
-  for (const f of STRINGS) {
-    const v = e[f.key];
-    n += v === undefined ? 4 : 2 + 6 * v.length;
+/** The timestamp and the key after it, as bytes, for the last time seen (under load many lines share it). */
+let lastTime: string | undefined;
+let timeBytes = new Uint8Array(0);
+
+/** `,"app":…,"deployment":…,"replica":…,"method":` for one replica's requests. */
+interface Middle {
+  app: string | undefined;
+  deployment: string | undefined;
+  bytes: Uint8Array;
+}
+const middles = new Map<string | undefined, Middle>();
+const MAX_MIDDLES = 1024;
+
+function middle(e: AccessLogEntry): Uint8Array {
+  let m = middles.get(e.replica);
+  if (m === undefined || m.app !== e.app || m.deployment !== e.deployment) {
+    const text = `,"app":${json(e.app)},"deployment":${json(e.deployment)},"replica":${json(e.replica)},"method":`;
+    m = { app: e.app, deployment: e.deployment, bytes: new Uint8Array(Buffer.from(text, 'utf8')) };
+    if (middles.size >= MAX_MIDDLES) middles.clear(); // replicas come and go: keep the table bounded
+    middles.set(e.replica, m);
   }
-  return n;
+  return m.bytes;
+}
+
+function json(v: string | undefined): string {
+  return v === undefined ? 'null' : JSON.stringify(v);
+}
+
+/** The most bytes the line of `e` can take (an escaped character takes up to 6). */
+export function accessLineBound(e: AccessLogEntry): number {
+  const strings = (e.time?.length ?? 4) + (e.requestId?.length ?? 4) + (e.method?.length ?? 4) + (e.path?.length ?? 4);
+  return FIXED_BYTES + 6 * strings + 8 + middle(e).length + 2 * NUMBER_BYTES;
 }
 
 /** Writes the line of `e` at `at` (room for accessLineBound(e) bytes is the caller's job); returns the new end. */
 export function writeAccessLine(buf: Buffer, at: number, e: AccessLogEntry): number {
-  at = fixed(buf, at, OPEN);
-  for (const f of STRINGS) at = str(buf, fixed(buf, at, f.before), e[f.key]);
-  for (const f of NUMBERS) at = num(buf, fixed(buf, at, f.before), e[f.key]);
-  return fixed(buf, at, CLOSE);
+  at = put(buf, at, OPEN);
+  if (e.time !== lastTime) {
+    lastTime = e.time;
+    timeBytes = new Uint8Array(Buffer.from(`${json(e.time)},"requestId":`, 'utf8'));
+  }
+  at = put(buf, at, timeBytes);
+  at = str(buf, at, e.requestId);
+  at = put(buf, at, middle(e));
+  at = str(buf, at, e.method);
+  at = put(buf, at, PATH);
+  at = str(buf, at, e.path);
+  at = put(buf, at, STATUS);
+  at = num(buf, at, e.status);
+  at = put(buf, at, LATENCY);
+  at = num(buf, at, e.latencyMs);
+  buf[at] = 0x7d; // }
+  buf[at + 1] = 0x0a;
+  return at + 2;
 }
 
-// Byte by byte: TypedArray#set costs more than this for a dozen bytes.
-function fixed(buf: Buffer, at: number, bytes: Buffer): number {
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) buf[at + i] = bytes[i]!;
-  return at + n;
+function put(buf: Buffer, at: number, bytes: Uint8Array): number {
+  buf.set(bytes, at);
+  return at + bytes.length;
 }
 
-/** A JSON string: printable ASCII byte by byte (ids, names, most paths), anything else through JSON.stringify. */
+/** A JSON string: printable ASCII byte by byte (ids, methods, most paths), anything else through JSON.stringify. */
 function str(buf: Buffer, at: number, v: string | undefined): number {
   if (v === undefined) {
     buf[at] = 0x6e; // null
