@@ -178,7 +178,8 @@ export class ProxyEngine {
   }
 
   #nextId(): string {
-    return `${this.#idPrefix}-${(++this.#idCounter).toString(36)}`;
+    // Decimal: V8 prints an integer in base 10 from a cache or a fast path, in base 36 by a slow generic one.
+    return `${this.#idPrefix}-${++this.#idCounter}`;
   }
 
   readonly #done = (ex: Exchange): void => {
