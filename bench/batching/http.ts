@@ -1,8 +1,8 @@
 // The angle classifier through HTTP with @batch (bench/batching/http-app.ts, two ways of writing
 // it, each served by `troupe run` in its own process) against raw ONNX Runtime in this process at
-// its best batch size. After a sweep that finds raw ORT's best batch size, raw ORT and the HTTP
-// servers are measured in turn for several rounds, so load that comes and goes on a shared
-// machine falls on both sides. Goal: HTTP >= 90% of raw.
+// its best batch size. After a sweep of batch sizes and thread counts, raw ORT (at the sweep's three best
+// configurations, the best of each round counted) and the HTTP servers are measured in turn for several
+// rounds, so load that comes and goes on a shared machine falls on both sides. Goal: HTTP >= 90% of raw.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,7 +28,8 @@ interface Totals {
 
 export interface HttpClassifierReport {
   sweep: RawOrtRow[];
-  best: { threads: number; batchSize: number };
+  /** The configurations raw ORT was measured at in every round, and how many rounds each was the best of. */
+  best: { threads: number; batchSize: number; roundsWon: number }[];
   rounds: number;
   raw: Totals;
   http: (Totals & { variant: string; replicas: number; concurrency: number })[];
@@ -84,8 +85,12 @@ export async function measureHttpClassifier(
   const crops = await benchCrops();
   ctx.log(`== raw ORT angle classifier by batch size (load ${before})`);
   const sweep = await measureRawAngleClassifier({ batchSizes: [1, 2, 4, 8, 16, 32], threads: [1, 2], secondsPerSize: 1, crops });
-  const top = sweep.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
-  ctx.log(`raw best in the sweep: ${top.itemsPerSecond.toFixed(0)} items/s at batch ${top.batchSize}, ${top.threads} thread(s)`);
+  // The sweep's three best configurations; every round measures each and counts the best of the round as raw
+  // ORT's best. One second of this shared host picks a winner partly by chance: a sweep read 1,019 items/s at
+  // batch 8 and two threads while that minute's rounds at batch 8 read 719-757, and a sweep a minute later
+  // found batch 32 14% faster than batch 8.
+  const best = [...sweep].sort((a, b) => b.itemsPerSecond - a.itemsPerSecond).slice(0, 3).map((r) => ({ threads: r.threads, batchSize: r.batchSize, roundsWon: 0 }));
+  ctx.log(`raw best in the sweep: ${sweep.map((r) => r.itemsPerSecond).reduce((a, b) => Math.max(a, b)).toFixed(0)} items/s; rounds measure ${best.map((b) => `batch ${b.batchSize} x ${b.threads} thread(s)`).join(', ')}`);
 
   // Each way of writing it with 1 and with 2 replicas of the deployment that runs the model: on 2 cores,
   // two one-thread replicas use less CPU per item than one two-thread session (see the raw sweep).
@@ -118,13 +123,22 @@ export async function measureHttpClassifier(
       const result: BenchResult = await runClosedLoop({ target: target(url), concurrency: c, durationMs: ms, progress: false, label });
       return { ok: result.ok, durationMs: result.durationMs, p50: result.latencyMs.p50, p99: result.latencyMs.p99, errors: result.errorCount, text: formatResult(result) };
     };
-    // Warm each server for 5 s: V8's compiler threads are still busy 2-7 s after a server starts taking load
-    // (9.7% of the process's CPU then, 4.2% after 20 s), and the rounds are meant to read a running service.
-    for (const s of servers) await measure(s.server.url, 32, 5000, 'warm-up');
+    // Warm each server for 20 s at the highest load: V8's compiler threads keep optimizing the request path
+    // for ~15 s of load after a server starts (thread-cpu.ts, 5 s rounds after a 2 s warm-up: helper threads
+    // 354, 158, 106, 121, 117, 135 µs per request; 680 req/s in the first round, 770-810 from the third), and
+    // the rounds are meant to read a running service, not one still compiling itself.
+    const warmMs = Number(ctx.flags['warm-up'] ?? (ctx.quick ? 5 : 20)) * 1000;
+    for (const s of servers) await measure(s.server.url, Math.max(...concurrency), warmMs, 'warm-up');
     for (let round = 1; round <= rounds; round++) {
-      const [r] = await measureRawAngleClassifier({ batchSizes: [top.batchSize], threads: [top.threads], secondsPerSize: slice / 1000, crops });
-      raw.items += r.runs * r.batchSize;
-      raw.ms += r.runs * r.msPerRun;
+      let r: RawOrtRow | undefined;
+      let won = best[0]!;
+      for (const b of best) {
+        const [row] = await measureRawAngleClassifier({ batchSizes: [b.batchSize], threads: [b.threads], secondsPerSize: slice / 1000, crops });
+        if (!r || row!.itemsPerSecond > r.itemsPerSecond) [r, won] = [row!, b];
+      }
+      won.roundsWon++;
+      raw.items += r!.runs * r!.batchSize;
+      raw.ms += r!.runs * r!.msPerRun;
       for (const s of servers) {
         for (const c of concurrency) {
           const result = await measure(s.server.url, c, slice, `http, ${s.name}, ${s.replicas} replica(s)`);
@@ -134,7 +148,7 @@ export async function measureHttpClassifier(
           t.p50.push(result.p50);
           t.p99.push(result.p99);
           t.errors += result.errors;
-          ctx.log(`round ${round}: ${s.name}, ${s.replicas} replica(s): ${result.text}  | raw ${r.itemsPerSecond.toFixed(0)} items/s`);
+          ctx.log(`round ${round}: ${s.name}, ${s.replicas} replica(s): ${result.text}  | raw ${r!.itemsPerSecond.toFixed(0)} items/s`);
         }
       }
     }
@@ -142,7 +156,7 @@ export async function measureHttpClassifier(
     await Promise.all(servers.map((s) => s.server.stop()));
     rmSync(dirname(bodyFile), { recursive: true, force: true });
   }
-  return { sweep, best: { threads: top.threads, batchSize: top.batchSize }, rounds, raw, http, maxBatch, threads, load: { before, after: load() }, client };
+  return { sweep, best, rounds, raw, http, maxBatch, threads, load: { before, after: load() }, client };
 }
 
 export function formatHttpClassifier(r: HttpClassifierReport): string {
@@ -150,7 +164,7 @@ export function formatHttpClassifier(r: HttpClassifierReport): string {
   const lines = [
     `| target | clients | items/s | vs raw ORT best (goal >= 90%) | p50 ms (median of rounds) | p99 ms (worst round) | errors |`,
     '|---|---:|---:|---:|---:|---:|---:|',
-    `| raw ORT in-process, batch ${r.best.batchSize}, ${r.best.threads} thread(s) | – | ${rawRate.toFixed(0)} | 100% | | | |`,
+    `| raw ORT in-process, the best of ${r.best.map((b) => `batch ${b.batchSize} x ${b.threads} thread${b.threads === 1 ? '' : 's'} (${b.roundsWon} round${b.roundsWon === 1 ? '' : 's'})`).join(', ')} in each round | – | ${rawRate.toFixed(0)} | 100% | | | |`,
   ];
   for (const h of r.http) {
     lines.push(

@@ -4,7 +4,7 @@
 //   batch-N     a @batch method with maxBatchSize N (one ORT run per batch)
 //   auto        maxBatchSize 'auto' under --target ms; reports the size it chose
 //   http        the classifier behind HTTP with @batch (troupe run, own process) against raw ORT at
-//               its best batch size (bench/batching/http.ts); --http-concurrency, --http-batch
+//               its best batch size (bench/batching/http.ts); --http-concurrency, --http-batch, --warm-up (s per server)
 // Items/s and latency p50/p99 of the calls, closed loop at --concurrency clients (and 1).
 //
 // The targets run in interleaved rounds (--rounds slices of --duration each), so a noisy
@@ -12,7 +12,7 @@
 //
 //   npm run bench -- batching [--duration=5] [--quick] [--rounds=5] [--concurrency=32] [--threads=1]
 //                             [--sizes=4,8,16,32] [--wait=5] [--target=100] [--only=solo,batch-16,auto,http]
-//                             [--http-concurrency=16,64] [--http-batch=4] [--http-threads=1] [--http-replicas=1,2] [--no-wrk]
+//                             [--http-concurrency=16,64] [--http-batch=8] [--http-threads=1] [--http-replicas=1,2] [--warm-up=20] [--no-wrk]
 import { Runtime, type ActorHandle } from '../../src/core/index.ts';
 import type { BatchOptions, BatchStats, Unbatched } from '../../src/serve/batch.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
@@ -165,7 +165,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     const list = (v: string | boolean | undefined, fallback: number[]) => (typeof v === 'string' ? v.split(',').map(Number) : fallback);
     const report = await measureHttpClassifier(ctx, inputs, {
       concurrency: list(ctx.flags['http-concurrency'], [16, 64]),
-      maxBatch: num(ctx.flags['http-batch'], 4),
+      maxBatch: num(ctx.flags['http-batch'], 8),
       threads: num(ctx.flags['http-threads'], 1),
       replicas: list(ctx.flags['http-replicas'], [1, 2]),
       wrk: ctx.flags.wrk !== false && ctx.flags['no-wrk'] !== true,

@@ -3,7 +3,7 @@
 // /proc/<pid>/task/*/stat before and after. Contention from other work disturbs this less than throughput.
 //
 //   node --import tsx bench/batching/thread-cpu.ts [--export=single] [--replicas=2] [--batch=4]
-//        [--connections=32] [--seconds=5] [--rounds=2]
+//        [--connections=32] [--seconds=5] [--rounds=2] [--warm-up=20]
 //
 // Threads are named by what they are, as far as /proc tells: the process's main thread (the HTTP proxy), the
 // busiest threads (the replicas, whose model runs on their own thread with one ORT thread), the rest
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     writeFileSync(body, crop);
     const wrk = (s: number) =>
       execFileSync('wrk', ['-t1', `-c${connections}`, `-d${s}s`, '-s', join(here, 'post-body.lua'), `${url}/classify`], { env: { ...process.env, BODY_FILE: body }, encoding: 'utf8' });
-    wrk(2); // warm-up
+    wrk(Number(arg('warm-up', '20'))); // V8 optimizes the request path for ~15 s of load (see http.ts)
     for (let round = 1; round <= rounds; round++) {
       const before = threadTicks(child.pid!);
       const out = wrk(seconds);
