@@ -94,8 +94,10 @@ export function takesInput(fn: unknown): boolean {
   if (typeof fn !== 'function') return true;
   if (fn.length > 0) return true;
   const source = Function.prototype.toString.call(fn);
+  // Native and bound functions show no parameters; a computed name may hold parentheses of its own.
+  if (source.includes('[native code]')) return true;
   const open = source.indexOf('(');
-  if (open < 0 || !/^\(\s*\)/.test(source.slice(open))) return true;
+  if (open < 0 || /[[\]'"`]/.test(source.slice(0, open)) || !/^\(\s*\)/.test(source.slice(open))) return true;
   return /\barguments\b/.test(source);
 }
 

@@ -112,6 +112,9 @@ t.test('takesInput reads the parameter list', async (t) => {
   for (const name of ['one', 'defaulted', 'destructured', 'reads']) t.equal(takesInput(p[name]), true, name);
   t.equal(takesInput(function (...a: unknown[]) { return a; }), true, 'rest');
   t.equal(takesInput(undefined), true, 'no function: assume it takes input');
+  t.equal(takesInput(function () { return 1; }.bind(null)), true, 'bound: its source is not readable');
+  const computed = { ['odd()'](...input: unknown[]) { return input; } } as Record<string, unknown>;
+  t.equal(takesInput(computed['odd()']), true, 'parentheses in a computed name are not its parameter list');
 });
 
 t.test('query coercion, defaults and arrays', async (t) => {
