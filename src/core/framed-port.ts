@@ -8,6 +8,20 @@ import type { ObjectStore } from '../store/index.ts';
 /** Frames up to this size are copied by postMessage; larger ones have their buffer transferred. */
 const COPY_BELOW = 64 * 1024;
 
+/** Ports of this thread with messages waiting for the end of the turn (see flushFrames). */
+const waiting = new Set<FramedPort<unknown, unknown>>();
+
+/**
+ * Posts now what every port of this thread has queued in this turn, instead of at its end. A caller that
+ * sends many messages in one turn and is itself the bottleneck (the HTTP proxy dispatching a turn's requests)
+ * calls it every few messages, so the receivers start on the first ones while it sends the rest; measured on
+ * the proxy, that fills the time it otherwise waits for replies. Everyone else keeps one frame per turn: a
+ * frame per 16 calls cost plain actor calls a fifth of their rate at 256 in flight.
+ */
+export function flushFrames(): void {
+  for (const port of waiting) port.flushNow();
+}
+
 export class FramedPort<Out, In> {
   #port: MessagePort;
   #queue: Out[] = [];
@@ -46,12 +60,14 @@ export class FramedPort<Out, In> {
     this.#queue.push(message);
     if (!this.#scheduled) {
       this.#scheduled = true;
+      waiting.add(this as FramedPort<unknown, unknown>);
       queueMicrotask(this.#flush);
     }
   }
 
   #flush = (): void => {
     this.#scheduled = false;
+    waiting.delete(this as FramedPort<unknown, unknown>);
     if (this.#closed || this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];
@@ -99,6 +115,7 @@ export class FramedPort<Out, In> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    waiting.delete(this as FramedPort<unknown, unknown>);
     this.#queue = [];
     this.#port.close();
   }

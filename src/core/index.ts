@@ -13,4 +13,5 @@ export * from './errors.ts';
 export { getActor } from './get-actor.ts';
 export { CallSignal } from './call-signal.ts';
 export { IdTable } from './id-table.ts';
+export { flushFrames } from './framed-port.ts';
 export { subscribe, latestValue } from './topics.ts';
