@@ -2,7 +2,8 @@
 // ...entry }) gives (undefined as null), without building the object, the line string or a string per field.
 // Written per request on the proxy's thread, so what repeats is kept as bytes and copied with one set(): the
 // line's opening, the timestamp (one per millisecond), and the app, deployment and replica names (one per
-// replica). Measured on 2M lines: 0.57 µs a line, against 1.4 writing every byte one by one.
+// replica). Measured on 2M varied entries, building each entry included: 1.16 µs a line, against 1.82 writing
+// every byte one by one.
 import type { AccessLogEntry } from './types.ts';
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -10,9 +11,13 @@ const OPEN = ascii('{"level":"info","msg":"access","time":');
 const PATH = ascii(',"path":');
 const STATUS = ascii(',"status":');
 const LATENCY = ascii(',"latencyMs":');
-/** Bytes of the line beside its strings and numbers, and the most a number can take. */
-const FIXED_BYTES = OPEN.length + PATH.length + STATUS.length + LATENCY.length + ',"requestId":'.length + 2;
+/** Bytes of the line beside its strings and numbers (keys, and the closing `}` and newline), and the most a
+ *  number can take. */
+const FIXED_BYTES = OPEN.length + PATH.length + STATUS.length + LATENCY.length + ',"requestId":'.length +
+  ',"app":,"deployment":,"replica":,"method":'.length + 2;
 const NUMBER_BYTES = 24;
+/** A string takes at most 6 bytes per character escaped, plus its quotes; an absent one is `null`. */
+const stringBound = (v: string | undefined) => (v === undefined ? 4 : 2 + 6 * v.length);
 
 type Writable = Buffer & { utf8Write(s: string, at: number): number };
 
@@ -44,10 +49,10 @@ function json(v: string | undefined): string {
   return v === undefined ? 'null' : JSON.stringify(v);
 }
 
-/** The most bytes the line of `e` can take (an escaped character takes up to 6). */
+/** The most bytes the line of `e` can take. */
 export function accessLineBound(e: AccessLogEntry): number {
-  const strings = (e.time?.length ?? 4) + (e.requestId?.length ?? 4) + (e.method?.length ?? 4) + (e.path?.length ?? 4);
-  return FIXED_BYTES + 6 * strings + 8 + middle(e).length + 2 * NUMBER_BYTES;
+  return FIXED_BYTES + 2 * NUMBER_BYTES + stringBound(e.time) + stringBound(e.requestId) + stringBound(e.app) +
+    stringBound(e.deployment) + stringBound(e.replica) + stringBound(e.method) + stringBound(e.path);
 }
 
 /** Writes the line of `e` at `at` (room for accessLineBound(e) bytes is the caller's job); returns the new end. */

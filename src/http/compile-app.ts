@@ -47,11 +47,11 @@ export function normalizePrefix(prefix: string): string {
 export function compileApp(mounted: MountedApp): CompiledApp {
   const prefix = normalizePrefix(mounted.routePrefix);
   const meta = routesOf(mounted.ingressClass);
+  const proto = (mounted.ingressClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
   const websockets = new RouteTable<WebSocketRouteDef>();
   for (const ws of meta.websockets) websockets.add('GET', ws.path, ws);
 
   if (meta.routes.length === 0) {
-    const proto = (mounted.ingressClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
     const streaming = Object.prototype.toString.call(proto?.__call__) === '[object AsyncGeneratorFunction]';
     const rawRoute: CompiledRoute = {
       methodName: '__call__', path: '/*', streaming, raw: true, takesInput: true, accepts: ['*/*'],
@@ -61,7 +61,6 @@ export function compileApp(mounted: MountedApp): CompiledApp {
   }
 
   const table = new RouteTable<CompiledRoute>();
-  const proto = (mounted.ingressClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
   for (const def of meta.routes) {
     const o = def.options;
     try {
