@@ -1,11 +1,11 @@
-// `npm run bench -- handle-calls`: no-op calls through a DeploymentHandle (router, 1 and 2 replicas)
+// `npm run bench -- handle-calls`: no-op calls through a DeploymentHandle (router, 1 and 2 replicas; a @batch method)
 // against a raw actor call, interleaved in one run. Flags: --duration=SECONDS (each measurement),
 // --repeat=N, --in-flight=1,16,256. Prints a markdown table; results.json in bench/out/handle-calls/.
 import os from 'node:os';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { runSuite, table } from './suite.ts';
 
-export const description = 'no-op DeploymentHandle call (router, 1 and 2 replicas) vs raw actor call: latency, throughput at 1/16/256 in flight';
+export const description = 'no-op DeploymentHandle call (router, 1 and 2 replicas; a @batch method) vs raw actor call: latency, throughput at 1/16/256 in flight';
 
 export async function run(ctx: ScenarioContext): Promise<void> {
   const loadBefore = os.loadavg();

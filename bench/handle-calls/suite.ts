@@ -1,7 +1,7 @@
 // The handle-call benchmark: a no-op call through a DeploymentHandle (router, 1 and 2 replicas) against
 // a raw actor call (Runtime.spawn + ActorHandle) to the same kind of no-op, in the same process and run,
 // interleaved so that a change in the machine's load hits every side alike.
-import { Runtime } from '../../src/index.ts';
+import { Runtime, type Unbatched } from '../../src/index.ts';
 import { ServeController } from '../../src/serve/index.ts';
 import { Noop } from '../actor-calls/noop-actor.ts';
 import { latency, throughput, type Call, type LatencyResult, type ThroughputResult } from '../actor-calls/measure.ts';
@@ -16,8 +16,8 @@ export interface SuiteOptions {
   log(line: string): void;
 }
 
-export type Target = 'actor' | 'handle-1' | 'handle-2';
-export const targets: Target[] = ['actor', 'handle-1', 'handle-2'];
+export type Target = 'actor' | 'handle-1' | 'handle-2' | 'batch-1';
+export const targets: Target[] = ['actor', 'handle-1', 'handle-2', 'batch-1'];
 
 export interface SuiteRound {
   latency: Record<Target, LatencyResult>;
@@ -42,10 +42,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
     const actor = await runtime.spawn(Noop, []);
     const one = await controller.run(NoopDeployment.bind().options({ ...limits, numReplicas: 1 }), { name: 'one' });
     const two = await controller.run(NoopDeployment.bind().options({ ...limits, numReplicas: 2 }), { name: 'two' });
+    const batched = controller.getHandle<Unbatched<NoopDeployment>>('one');
     const calls: Record<Target, Call> = {
       actor: () => actor.noop(),
       'handle-1': awaitable(() => one.noop()),
       'handle-2': awaitable(() => two.noop()),
+      'batch-1': awaitable(() => batched.batchedNoop(1)),
     };
     for (const t of targets) {
       await throughput(calls[t], 16, Math.min(500, options.durationMs));
@@ -79,8 +81,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRound[]> {
 /** A markdown table: one row per measurement and round, the handle's share of the actor's throughput. */
 export function table(rounds: SuiteRound[]): string {
   const lines = [
-    '| round | measurement | actor | handle, 1 replica | handle, 2 replicas |',
-    '|---|---|---|---|---|',
+    '| round | measurement | actor | handle, 1 replica | handle, 2 replicas | @batch(32) method, 1 replica |',
+    '|---|---|---|---|---|---|',
   ];
   rounds.forEach((round, i) => {
     const l = round.latency;

@@ -8,13 +8,35 @@ export interface CallContext {
   readonly actor: string;
 }
 
-const storage = new AsyncLocalStorage<CallContext>();
+/** What troupe's own code reads of a call's cancellation; an AbortSignal has it too. */
+export interface CallCancellation {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
-export function runInCallContext<T>(context: CallContext, fn: () => T): T {
+/** A context that can also give its cancellation without making an AbortSignal. */
+interface ServedContext extends CallContext {
+  readonly cancellation?: CallCancellation;
+}
+
+const storage = new AsyncLocalStorage<ServedContext>();
+
+export function runInCallContext<T>(context: ServedContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
 /** The context of the actor call being served, or undefined outside one. */
 export function callContext(): CallContext | undefined {
   return storage.getStore();
+}
+
+/**
+ * The cancellation of the call being served, for troupe's own code that listens on every call (@batch).
+ * Reading `callContext().signal` makes an AbortController, which on Node 20 costs more than a small call.
+ */
+export function callCancellation(): CallCancellation | undefined {
+  const context = storage.getStore();
+  return context ? (context.cancellation ?? context.signal) : undefined;
 }

@@ -5,7 +5,7 @@
 // and handing each caller its own result.
 import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { CancelledError, callContext } from '../core/index.ts';
+import { CancelledError, callCancellation, type CallCancellation } from '../core/index.ts';
 import { BatchMethodError, BatchQueueFullError, BatchResultError, NotBatchedError } from './batch-errors.ts';
 import {
   decideFlush, planAutoBatchSize, resolveBatchConfig, type BatchConfig, type BatchOptions, type CurvePoint,
@@ -62,7 +62,7 @@ interface Pending {
   at: number;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
-  signal: AbortSignal | undefined;
+  signal: CallCancellation | undefined;
   onAbort: (() => void) | undefined;
 }
 
@@ -103,13 +103,13 @@ class BatchQueue {
     if (this.#pending.length >= this.#config.maxQueuedCalls) {
       return Promise.reject(new BatchQueueFullError(this.#label, this.#config.maxQueuedCalls));
     }
-    const signal = callContext()?.signal;
+    const signal = callCancellation();
     if (signal?.aborted) return Promise.reject(new CancelledError(`the call to ${this.#label}`, signal.reason));
     return new Promise((resolve, reject) => {
       const entry: Pending = { args, at: performance.now(), resolve, reject, signal, onAbort: undefined };
       if (signal) {
         entry.onAbort = () => this.#cancel(entry);
-        signal.addEventListener('abort', entry.onAbort, { once: true });
+        signal.addEventListener('abort', entry.onAbort);
       }
       this.#pending.push(entry);
       this.#kick();

@@ -112,6 +112,20 @@ t.test('an AbortSignal cancels a call and reaches the actor', async t => {
   t.equal(await c.cancelledCount(), 1, 'the actor saw the cancellation through callContext().signal');
 });
 
+t.test('a signal first read after the call was cancelled is already aborted', async t => {
+  const rt = new Runtime();
+  t.teardown(() => rt.shutdown());
+  const c = await rt.spawn(Counter, []);
+  const { callActor } = await import('../../src/core/index.ts');
+  const controller = new AbortController();
+  const pending = callActor(c, 'signalReadLate', [80], { signal: controller.signal });
+  setTimeout(() => controller.abort(), 10);
+  await t.rejects(pending, CancelledError);
+  let late: { aborted: boolean; reason: string } | undefined;
+  for (let i = 0; i < 50 && !(late = await c.lateSignal()); i++) await new Promise(r => setTimeout(r, 10));
+  t.same(late, { aborted: true, reason: 'cancelled by caller' }, 'aborted, with the reason the actor was given');
+});
+
 t.test('handles are serializable: as constructor arguments and as call arguments', async t => {
   const rt = new Runtime();
   t.teardown(() => rt.shutdown());
