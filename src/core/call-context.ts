@@ -1,5 +1,6 @@
 // What a running actor method can ask about the call it serves: its cancellation signal, chiefly.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CallSignal } from './call-signal.ts';
 
 export interface CallContext {
   /** Aborted when the caller cancels the call (or its stream) or goes away. */
@@ -8,17 +9,9 @@ export interface CallContext {
   readonly actor: string;
 }
 
-/** What troupe's own code reads of a call's cancellation; an AbortSignal has it too. */
-export interface CallCancellation {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-/** A context that can also give its cancellation without making an AbortSignal. */
+/** A served call's context, which also gives its cancellation without making an AbortSignal. */
 interface ServedContext extends CallContext {
-  readonly cancellation?: CallCancellation;
+  readonly cancellation: CallSignal;
 }
 
 const storage = new AsyncLocalStorage<ServedContext>();
@@ -36,7 +29,6 @@ export function callContext(): CallContext | undefined {
  * The cancellation of the call being served, for troupe's own code that listens on every call (@batch).
  * Reading `callContext().signal` makes an AbortController, which on Node 20 costs more than a small call.
  */
-export function callCancellation(): CallCancellation | undefined {
-  const context = storage.getStore();
-  return context ? (context.cancellation ?? context.signal) : undefined;
+export function callCancellation(): CallSignal | undefined {
+  return storage.getStore()?.cancellation;
 }

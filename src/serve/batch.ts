@@ -5,7 +5,7 @@
 // and handing each caller its own result.
 import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { CancelledError, callCancellation, type CallCancellation } from '../core/index.ts';
+import { CancelledError, callCancellation, type CallSignal } from '../core/index.ts';
 import { BatchMethodError, BatchQueueFullError, BatchResultError, NotBatchedError } from './batch-errors.ts';
 import {
   decideFlush, planAutoBatchSize, resolveBatchConfig, type BatchConfig, type BatchOptions, type CurvePoint,
@@ -62,7 +62,7 @@ interface Pending {
   at: number;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
-  signal: CallCancellation | undefined;
+  signal: CallSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
