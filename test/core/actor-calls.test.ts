@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import {
   Runtime,
@@ -11,6 +11,7 @@ import {
   UnlocatableClassError,
   transfer,
 } from '../../src/index.ts';
+import { callActor, type ActorHandle } from '../../src/core/index.ts';
 import { Counter, Forwarder, Gate, Plain } from '../fixtures/core/actors.ts';
 
 const fixture = new URL('../fixtures/core/actors.ts', import.meta.url);
@@ -99,30 +100,33 @@ t.test('async generator methods stream through the handle, and cancel', async t 
   t.equal(await c.add(1), 1, 'the actor keeps serving after a stream is abandoned');
 });
 
-t.test('an AbortSignal cancels a call and reaches the actor', async t => {
+/** Calls a Counter's `method` with an AbortSignal, aborts it after `abortAfterMs`, and checks that the call
+ *  rejects as cancelled; then waits (up to 500 ms) for `observed` to read what the actor saw, and returns it. */
+async function cancelCall<T>(
+  t: Test, method: string, args: unknown[], abortAfterMs: number, observed: (c: ActorHandle<Counter>) => Promise<T>, seen: (v: T) => boolean,
+): Promise<T> {
   const rt = new Runtime();
   t.teardown(() => rt.shutdown());
   const c = await rt.spawn(Counter, []);
-  const { callActor } = await import('../../src/core/index.ts');
   const controller = new AbortController();
-  const pending = callActor(c, 'waitForCancel', [], { signal: controller.signal });
-  setTimeout(() => controller.abort(), 20);
+  const pending = callActor(c, method, args, { signal: controller.signal });
+  setTimeout(() => controller.abort(), abortAfterMs);
   await t.rejects(pending, CancelledError);
-  for (let i = 0; i < 50 && (await c.cancelledCount()) === 0; i++) await new Promise(r => setTimeout(r, 10));
-  t.equal(await c.cancelledCount(), 1, 'the actor saw the cancellation through callContext().signal');
+  let value = await observed(c);
+  for (let i = 0; i < 50 && !seen(value); i++) {
+    await new Promise(r => setTimeout(r, 10));
+    value = await observed(c);
+  }
+  return value;
+}
+
+t.test('an AbortSignal cancels a call and reaches the actor', async t => {
+  const count = await cancelCall(t, 'waitForCancel', [], 20, c => c.cancelledCount(), n => n > 0);
+  t.equal(count, 1, 'the actor saw the cancellation through callContext().signal');
 });
 
 t.test('a signal first read after the call was cancelled is already aborted', async t => {
-  const rt = new Runtime();
-  t.teardown(() => rt.shutdown());
-  const c = await rt.spawn(Counter, []);
-  const { callActor } = await import('../../src/core/index.ts');
-  const controller = new AbortController();
-  const pending = callActor(c, 'signalReadLate', [80], { signal: controller.signal });
-  setTimeout(() => controller.abort(), 10);
-  await t.rejects(pending, CancelledError);
-  let late: { aborted: boolean; reason: string } | undefined;
-  for (let i = 0; i < 50 && !(late = await c.lateSignal()); i++) await new Promise(r => setTimeout(r, 10));
+  const late = await cancelCall(t, 'signalReadLate', [80], 10, c => c.lateSignal(), v => v !== undefined);
   t.same(late, { aborted: true, reason: 'cancelled by caller' }, 'aborted, with the reason the actor was given');
 });
 
