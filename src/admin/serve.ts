@@ -1,7 +1,7 @@
 // The `serve` object users call: one runtime, the serve controller on it, and the HTTP proxy in front.
 // It lives above both the serve core and the proxy so that neither imports the other.
 import { Runtime, type RuntimeOptions } from '../core/index.ts';
-import { ServeController, routerFor, Application, type DeploymentHandle, type RunOptions, type ServeStatus } from '../serve/index.ts';
+import { ServeController, routerFor, Application, type ApplicationInfo, type DeploymentHandle, type RunOptions, type ServeStatus } from '../serve/index.ts';
 import { HttpProxy, type HttpProxyOptions, type MountedApp } from '../http/index.ts';
 
 export interface StartOptions {
@@ -45,16 +45,23 @@ class Serve {
     this.#controller = controller;
   }
 
-  /** Deploys an application; resolves with a handle to its ingress deployment once every replica is ready. */
+  /**
+   * Deploys an application; resolves with a handle to its ingress deployment once every replica is ready.
+   * Its routes are mounted as soon as it is planned: while its replicas start, /-/healthz reports it not ready
+   * (503) and its requests wait in its router instead of finding no route.
+   */
   async run<T>(app: Application<T>, options: ServeRunOptions = {}): Promise<DeploymentHandle<T>> {
     await this.start();
     const controller = this.#controller!;
+    const proxy = this.#proxy;
     const name = options.name ?? 'default';
-    this.#proxy?.unmount(name);
-    const handle = await controller.run(app, options);
-    const mounted = controller.applications().find(a => a.name === name);
-    if (this.#proxy && mounted) this.#proxy.mount(this.#mountable(mounted));
-    return handle;
+    proxy?.unmount(name);
+    try {
+      return await controller.run(app, options, { planned: info => proxy?.mount(this.#mountable(info)) });
+    } catch (err) {
+      proxy?.unmount(name);
+      throw err;
+    }
   }
 
   /** Where the HTTP proxy listens (after start). */
@@ -96,7 +103,7 @@ class Serve {
     this.#starting = undefined;
   }
 
-  #mountable(app: ReturnType<ServeController['applications']>[number]): MountedApp {
+  #mountable(app: ApplicationInfo): MountedApp {
     const controller = this.#controller!;
     const router = routerFor(controller.runtime.id, app.ingressId);
     return {

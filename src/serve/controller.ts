@@ -56,6 +56,22 @@ export interface RunOptions {
   routePrefix?: string;
 }
 
+/** An application as the HTTP layer needs it: where it is mounted and which class answers there. */
+export interface ApplicationInfo {
+  name: string;
+  routePrefix: string;
+  ingressId: string;
+  ingressClass: Function;
+  status: ApplicationStatus;
+}
+
+/** Told what happens to an application while run() deploys it. */
+export interface RunHooks {
+  /** The application is recorded (DEPLOYING) and its replicas are about to start. An error thrown here fails the
+   *  run before any replica starts. */
+  planned?(app: ApplicationInfo): void;
+}
+
 export interface ServeStatus {
   applications: Record<string, {
     status: ApplicationStatus;
@@ -91,7 +107,7 @@ export class ServeController {
   }
 
   /** Deploys an application; resolves with a handle to its ingress once every replica is ready. */
-  async run<T>(app: Application<T>, options: RunOptions = {}): Promise<DeploymentHandle<T>> {
+  async run<T>(app: Application<T>, options: RunOptions = {}, hooks: RunHooks = {}): Promise<DeploymentHandle<T>> {
     if (!(app instanceof Application)) {
       throw new NotADeploymentError(typeof app === 'function' ? `class ${(app as Function).name} (not bound: call .bind())` : String(app));
     }
@@ -108,6 +124,7 @@ export class ServeController {
     }
     this.#apps.set(name, record);
     try {
+      hooks.planned?.(info(record));
       await Promise.all([...deployments.values()].map(d => this.#scaleUp(d)));
       record.status = 'RUNNING';
     } catch (err) {
@@ -146,14 +163,8 @@ export class ServeController {
   }
 
   /** Applications with their ingress deployment ids and route prefixes (for the HTTP proxy). */
-  applications(): Array<{ name: string; routePrefix: string; ingressId: string; ingressClass: Function; status: ApplicationStatus }> {
-    return [...this.#apps.values()].map(a => ({
-      name: a.name,
-      routePrefix: a.routePrefix,
-      ingressId: a.ingress.id,
-      ingressClass: a.ingress.node.def.cls,
-      status: a.status,
-    }));
+  applications(): ApplicationInfo[] {
+    return [...this.#apps.values()].map(info);
   }
 
   async delete(name: string): Promise<void> {
@@ -328,4 +339,8 @@ export class ServeController {
 function normalizePrefix(prefix: string): string {
   if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new TypeError(`routePrefix must start with "/", got ${String(prefix)}`);
   return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+}
+
+function info(app: ApplicationRecord): ApplicationInfo {
+  return { name: app.name, routePrefix: app.routePrefix, ingressId: app.ingress.id, ingressClass: app.ingress.node.def.cls, status: app.status };
 }

@@ -1,6 +1,6 @@
 // Serve's face: deployments, bind() composition, typed handles, the router, the controller.
 export { deployment, bind, Application, deploymentOf, isApplication, type DeploymentDef, type BindArgs } from './deployment.ts';
-export { ServeController, type RunOptions, type ServeStatus, type ApplicationStatus, type DeploymentStatus, type ReplicaState } from './controller.ts';
+export { ServeController, type ApplicationInfo, type RunHooks, type RunOptions, type ServeStatus, type ApplicationStatus, type DeploymentStatus, type ReplicaState } from './controller.ts';
 export { DeploymentResponse, makeDeploymentHandle, withSignal, isDeploymentHandle, deploymentAddressOf, type DeploymentHandle, type DeploymentMethod } from './handle.ts';
 export { routerFor, replicaTopic, type ReplicaSet } from './router.ts';
 export { chooseReplica } from './router-policy.ts';
