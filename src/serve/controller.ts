@@ -62,7 +62,6 @@ export interface ApplicationInfo {
   routePrefix: string;
   ingressId: string;
   ingressClass: Function;
-  status: ApplicationStatus;
 }
 
 /** Told what happens to an application while run() deploys it. */
@@ -124,7 +123,7 @@ export class ServeController {
     }
     this.#apps.set(name, record);
     try {
-      hooks.planned?.(info(record));
+      hooks.planned?.({ name, routePrefix, ingressId: ingress.id, ingressClass: ingress.node.def.cls });
       await Promise.all([...deployments.values()].map(d => this.#scaleUp(d)));
       record.status = 'RUNNING';
     } catch (err) {
@@ -160,11 +159,6 @@ export class ServeController {
       applications[app.name] = { status: app.status, message: app.message, routePrefix: app.routePrefix, ingress: app.ingress.name, deployments };
     }
     return { applications };
-  }
-
-  /** Applications with their ingress deployment ids and route prefixes (for the HTTP proxy). */
-  applications(): ApplicationInfo[] {
-    return [...this.#apps.values()].map(info);
   }
 
   async delete(name: string): Promise<void> {
@@ -339,8 +333,4 @@ export class ServeController {
 function normalizePrefix(prefix: string): string {
   if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new TypeError(`routePrefix must start with "/", got ${String(prefix)}`);
   return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
-}
-
-function info(app: ApplicationRecord): ApplicationInfo {
-  return { name: app.name, routePrefix: app.routePrefix, ingressId: app.ingress.id, ingressClass: app.ingress.node.def.cls, status: app.status };
 }

@@ -17,12 +17,16 @@ const health = async () => {
   const res = await fetch(`${base}/-/healthz`);
   return { status: res.status, body: (await res.json()) as { status: string; apps: Record<string, boolean> } };
 };
+/** /-/healthz once it names `app` (run() mounts an application when it is planned, before its replicas start). */
+async function healthOnceMounted(app: string) {
+  let h = await health();
+  for (let i = 0; i < 100 && !(app in h.body.apps); i++) h = await health();
+  return h;
+}
 
 t.test('a deploying application is mounted but not ready, and its requests are answered once it is', async (t) => {
   const deploying = serve.run(SlowStart.bind().options({ userConfig: { startMs: 1500 } }), { name: 'slow', routePrefix: '/slow' });
-  // run() mounts it once it is planned, before its replica starts.
-  let h = await health();
-  for (let i = 0; i < 100 && !('slow' in h.body.apps); i++) h = await health();
+  let h = await healthOnceMounted('slow');
   t.equal(h.status, 503, 'healthz is 503 while the application deploys');
   t.same(h.body, { status: 'unavailable', apps: { slow: false } });
   const routes = (await (await fetch(`${base}/-/routes`)).json()) as { app: string; ready: boolean }[];
@@ -40,8 +44,7 @@ t.test('a deploying application is mounted but not ready, and its requests are a
 
 t.test('a deploy that fails answers its waiting requests with 503 and leaves no routes behind', async (t) => {
   const failing = serve.run(SlowStart.bind().options({ userConfig: { startMs: 300, fail: true } }), { name: 'broken', routePrefix: '/broken' });
-  let h = await health();
-  for (let i = 0; i < 100 && !('broken' in h.body.apps); i++) h = await health();
+  let h = await healthOnceMounted('broken');
   t.equal(h.status, 503, 'not ready while it deploys');
   const waiting = fetch(`${base}/broken/hello`);
   await t.rejects(failing, { code: 'TROUPE_ERR_DEPLOYMENT_FAILED' }, 'serve.run rejects');
