@@ -8,6 +8,7 @@ import { IdTable } from './id-table.ts';
 import { runInCallContext, type CallContext } from './call-context.ts';
 import { CallSignal } from './call-signal.ts';
 import { ActorDiedError, UnknownMethodError } from './errors.ts';
+import { LOAD_METHOD, loadReport } from './load-report.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
 
 /** One call being served: what cancellation and stream credit reach. */
@@ -161,6 +162,11 @@ export class CallServer {
   }
 
   #call(port: FramedPort<FromActor, ToActor>, calls: IdTable<Running>, m: CallMessage): void {
+    if (m.m === LOAD_METHOD) {
+      // Answered even while stopping and past maxConcurrency: it is how the controller sees a full replica.
+      port.send({ t: 'ok', id: m.id, v: loadReport(this.#active + this.#waiting.length) });
+      return;
+    }
     if (this.#stopping) {
       port.send({ t: 'err', id: m.id, e: new ActorDiedError(this.#label, 'it is stopping and takes no new calls', { delivered: false }) });
       return;

@@ -2,7 +2,7 @@
 // topic, sends each call to one of two sampled replicas with room (power of two choices), holds calls in
 // a bounded FIFO when every replica is full, retries calls that a dying replica never received, and
 // reports calls that a replica died running.
-import { callActor, makeHandle, subscribe, CancelledError, ActorDiedError, type ActorAddress } from '../core/index.ts';
+import { callActor, makeHandle, subscribe, setLoadReporter, CancelledError, ActorDiedError, type ActorAddress } from '../core/index.ts';
 import { BackPressureError, DeploymentGoneError, ReplicaDiedError } from './errors.ts';
 import { chooseReplica } from './router-policy.ts';
 
@@ -196,3 +196,13 @@ export function routerFor(runtimeId: string, deploymentId: string): Router {
   if (!router) routers.set(key, (router = new Router(runtimeId, deploymentId)));
   return router;
 }
+
+/** Calls waiting in this thread's routers, by deployment id (the autoscaler counts them as ongoing). */
+export function routerQueues(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const router of routers.values()) if (router.queued > 0) out[router.deployment] = (out[router.deployment] ?? 0) + router.queued;
+  return out;
+}
+
+// A replica's load report carries the queues of the routers in its thread (handles it calls other deployments with).
+setLoadReporter('routerQueues', routerQueues);
