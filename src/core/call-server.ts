@@ -8,7 +8,7 @@ import { IdTable } from './id-table.ts';
 import { runInCallContext, type CallContext } from './call-context.ts';
 import { CallSignal } from './call-signal.ts';
 import { ActorDiedError, UnknownMethodError } from './errors.ts';
-import { LOAD_METHOD, loadReport } from './load-report.ts';
+import { LIMIT_METHOD, LOAD_METHOD, loadReport } from './reserved-calls.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
 
 /** One call being served: what cancellation and stream credit reach. */
@@ -167,6 +167,11 @@ export class CallServer {
       port.send({ t: 'ok', id: m.id, v: loadReport(this.#active + this.#waiting.length) });
       return;
     }
+    if (m.m === LIMIT_METHOD) {
+      this.#setLimit(m.a[0]);
+      port.send({ t: 'ok', id: m.id, v: this.#maxConcurrency });
+      return;
+    }
     if (this.#stopping) {
       port.send({ t: 'err', id: m.id, e: new ActorDiedError(this.#label, 'it is stopping and takes no new calls', { delivered: false }) });
       return;
@@ -235,12 +240,23 @@ export class CallServer {
     }
   }
 
+  #setLimit(limit: unknown): void {
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) return;
+    this.#maxConcurrency = limit;
+    // A raised limit wakes as many waiting calls as it has new room for.
+    while (this.#active < this.#maxConcurrency && this.#waiting.length > 0) {
+      this.#active++;
+      this.#waiting.shift()!();
+    }
+  }
+
   /**
    * Frees a concurrency slot. The next waiting call takes it over directly (the count stays), so that
    * a call arriving before the woken one runs cannot slip past the limit; else a stop() may complete.
    */
   #release(): void {
-    const next = this.#waiting.shift();
+    // After a lowered limit, running calls finish without handing over until the count is under it again.
+    const next = this.#active <= this.#maxConcurrency ? this.#waiting.shift() : undefined;
     if (next) {
       next();
       return;

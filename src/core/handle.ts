@@ -4,7 +4,7 @@ import { registerExtension, markExtensionClass, assertSerializableArgs } from '.
 import type { CallOptions } from './connection.ts';
 import { RuntimeClosedError, UnknownMethodError } from './errors.ts';
 import { failedIterator } from './iterators.ts';
-import { LOAD_METHOD } from './load-report.ts';
+import { isReservedMethod } from './reserved-calls.ts';
 import type { ActorAddress } from './protocol.ts';
 
 type AnyFn = (...args: any[]) => any;
@@ -83,7 +83,7 @@ export function callActor(handle: object, method: string, args: unknown[], optio
 }
 
 function invoke(address: ActorAddress, method: string, args: unknown[], options: CallOptions | undefined, stream: boolean): any {
-  if (!address.methods.includes(method) && method !== LOAD_METHOD) return failed(new UnknownMethodError(`${address.className} ${address.name}`, method, address.methods), stream);
+  if (!address.methods.includes(method) && !isReservedMethod(method)) return failed(new UnknownMethodError(`${address.className} ${address.name}`, method, address.methods), stream);
   if (options?.argsChecked !== true) {
     try {
       assertSerializableArgs(args, address.className, method);

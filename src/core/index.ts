@@ -15,4 +15,4 @@ export { CallSignal } from './call-signal.ts';
 export { IdTable } from './id-table.ts';
 export { flushFrames } from './framed-port.ts';
 export { subscribe, latestValue } from './topics.ts';
-export { LOAD_METHOD, setLoadReporter, type LoadReport } from './load-report.ts';
+export { LOAD_METHOD, LIMIT_METHOD, setLoadReporter, type LoadReport } from './reserved-calls.ts';

@@ -1,9 +1,15 @@
-// What a replica's thread tells whoever asks how loaded it is: the calls its actor is running or holding for
-// a slot, and what this thread's other parts (serve's routers) choose to add. The controller asks with one
-// reserved call per replica, on the same link as the calls it counts, so nothing new crosses threads.
+// Calls every actor answers besides its class's methods, under names no user method can have. They travel on
+// the same link as the calls they concern, so nothing new crosses threads.
+// - load: the calls the actor is running or holding for a slot, and what this thread's other parts (serve's
+//   routers, multiplexed models) choose to add; the serve controller's autoscaling input.
+// - limit: changes how many async calls the actor runs at once (a deployment's maxOngoingRequests, in place).
 
-/** The method name a caller uses to ask an actor for its load; it is never a user's method. */
 export const LOAD_METHOD = '__troupe.load';
+export const LIMIT_METHOD = '__troupe.limit';
+
+export function isReservedMethod(method: string): boolean {
+  return method === LOAD_METHOD || method === LIMIT_METHOD;
+}
 
 export interface LoadReport {
   /** Calls the actor runs or holds for a concurrency slot (the asking call excluded). */
