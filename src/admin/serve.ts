@@ -46,7 +46,9 @@ class Serve {
   }
 
   /**
-   * Deploys an application; resolves with a handle to its ingress deployment once every replica is ready.
+   * Deploys an application, or updates the one running under its name in place (changed code rolls replicas in
+   * waves, lightweight options apply to live replicas); resolves with a handle to its ingress deployment once
+   * every deployment has reached its target.
    * Its routes are mounted as soon as it is planned: while its replicas start, /-/healthz reports it not ready
    * (503) and its requests wait in its router instead of finding no route.
    */
@@ -55,11 +57,12 @@ class Serve {
     const controller = this.#controller!;
     const proxy = this.#proxy;
     const name = options.name ?? 'default';
-    proxy?.unmount(name);
+    const updating = name in controller.status().applications;
     try {
-      return await controller.run(app, options, { planned: info => proxy?.mount(this.#mountable(info)) });
+      // An update swaps the mount in one step (and back, if the update fails): its routes never go missing.
+      return await controller.run(app, options, { planned: info => proxy?.mount(this.#mountable(info), { replace: true }) });
     } catch (err) {
-      proxy?.unmount(name);
+      if (!updating) proxy?.unmount(name);
       throw err;
     }
   }
@@ -111,7 +114,7 @@ class Serve {
       routePrefix: app.routePrefix,
       deploymentName: app.ingressId,
       ingressClass: app.ingressClass,
-      isReady: () => controller.status().applications[app.name]?.status === 'RUNNING',
+      isReady: () => controller.status().applications[app.name]?.ready === true,
       target: {
         // The router reads only what CancelSignal has of an AbortSignal.
         call: (method, args, opts) => router.call(method, args, opts.cancel as AbortSignal, opts),

@@ -45,12 +45,13 @@ export class HttpProxy {
   }
 
   /** Serves an application under its routePrefix; its routes are read from its ingress class now. */
-  mount(app: MountedApp): void {
+  /** Routes an application's prefix to it; `replace: true` swaps the one mounted under its name in one step. */
+  mount(app: MountedApp, options: { replace?: boolean } = {}): void {
     if (this.#state === 'closing' || this.#state === 'closed') throw new ProxyStateError('cannot mount on a proxy that is closing or closed');
     if (!app || typeof app.name !== 'string' || !app.target || typeof app.isReady !== 'function') {
       throw new TypeError('mount() needs a MountedApp: { name, routePrefix, deploymentName, ingressClass, target, isReady }');
     }
-    this.#engine.mount(app);
+    this.#engine.mount(app, options.replace === true);
   }
 
   /** Stops routing to an application; requests already in flight finish. */

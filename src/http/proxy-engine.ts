@@ -22,6 +22,8 @@ import { flushFrames, IdTable } from '../core/index.ts';
 const EMPTY = new Uint8Array(0);
 const JSON_TYPE = 'application/json';
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+/** The request header that names the @multiplexed model a call is for (Ray Serve's serve_multiplexed_model_id). */
+export const MODEL_ID_HEADER = 'x-troupe-model-id';
 /** A turn's calls to replicas are posted in frames of at most this many (see #runQueued). */
 const CALLS_PER_FRAME = 16;
 
@@ -115,16 +117,19 @@ export class ProxyEngine {
     return this.#port;
   }
 
-  mount(app: MountedApp): void {
-    if (this.#apps.some((a) => a.mounted.name === app.name)) {
+  /** Mounts an application; with `replace`, one already mounted under its name is swapped for it in one step
+   *  (an update in place: no request finds the routes missing). */
+  mount(app: MountedApp, replace = false): void {
+    if (!replace && this.#apps.some((a) => a.mounted.name === app.name)) {
       throw new RouteDefinitionError(`an application named '${app.name}' is already mounted; unmount it first`, { app: app.name });
     }
     const compiled = compileApp(app);
-    const clash = this.#apps.find((a) => a.prefix === compiled.prefix);
+    const others = this.#apps.filter((a) => a.mounted.name !== app.name);
+    const clash = others.find((a) => a.prefix === compiled.prefix);
     if (clash) {
       throw new RouteDefinitionError(`route prefix ${compiled.prefix} of '${app.name}' is already used by '${clash.mounted.name}'`, { prefix: compiled.prefix });
     }
-    this.#apps = [...this.#apps, compiled].sort((a, b) => b.prefix.length - a.prefix.length);
+    this.#apps = [...others, compiled].sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   unmount(name: string): boolean {
@@ -354,6 +359,8 @@ export class ProxyEngine {
       ex.cancel.abort(err);
       this.#fail(ex, err);
     });
+    const modelId = headers[MODEL_ID_HEADER];
+    if (modelId !== undefined && modelId !== '') ex.modelId = modelId;
     const opts = new ExchangeCall(ex);
     const target = app.mounted.target;
     try {
@@ -534,6 +541,10 @@ class ExchangeCall implements CallOptions {
 
   onReplica(replicaId: string): void {
     this.#ex.replica = replicaId;
+  }
+
+  get multiplexedModelId(): string | undefined {
+    return this.#ex.modelId;
   }
 }
 

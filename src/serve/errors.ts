@@ -66,14 +66,36 @@ export class ApplicationNotFoundError extends TroupeError {
 registerError('ApplicationNotFoundError', ApplicationNotFoundError);
 
 export class InsufficientResourcesError extends TroupeError {
-  constructor(deployment: string, option: string, asked: number, free: number, total: number) {
+  constructor(deployment: string, option: string, asked: number, free: number, total: number, unit: 'GPUs' | 'CPUs' | 'MiB of memory' = 'GPUs') {
     const fix =
-      total === 0
-        ? `this machine has no GPU the native addon can see (see gpuDiagnostic()): set ${option} to 0, or run on a machine with a GPU`
-        : `lower ${option}, lower numReplicas, or add a GPU`;
-    super('TROUPE_ERR_INSUFFICIENT_RESOURCES', `deployment ${deployment}: a replica needs ${option} ${asked} but only ${free} of ${total} GPUs are free; ${fix}.`, {
-      details: { deployment, option, asked, free, total },
+      unit === 'GPUs'
+        ? total === 0
+          ? `this machine has no GPU the native addon can see (see gpuDiagnostic()): set ${option} to 0, or run on a machine with a GPU`
+          : `lower ${option}, lower numReplicas, or add a GPU`
+        : `lower ${option} or numReplicas (maxReplicas), or delete an application to free them`;
+    super('TROUPE_ERR_INSUFFICIENT_RESOURCES', `deployment ${deployment}: a replica needs ${option} ${asked} but only ${free} of ${total} ${unit} are free; ${fix}.`, {
+      details: { deployment, option, asked, free, total, unit },
     });
   }
 }
 registerError('InsufficientResourcesError', InsufficientResourcesError);
+
+/** An option of @multiplexed or the multiplexedModelId of a handle call is of the wrong type or out of range. */
+export class MultiplexOptionError extends TroupeError {
+  constructor(where: string, option: string, problem: string) {
+    super('TROUPE_ERR_MULTIPLEX_OPTION', `${where}: ${option} ${problem}.`, { details: { where, option } });
+  }
+}
+registerError('MultiplexOptionError', MultiplexOptionError);
+
+/** A @multiplexed loader was called without a model id: the call carries none. */
+export class NoModelIdError extends TroupeError {
+  constructor(method: string) {
+    super(
+      'TROUPE_ERR_NO_MODEL_ID',
+      `${method} needs a model id, but got none: call the deployment with handle.options({ multiplexedModelId: 'id' }) or send the x-troupe-model-id header (getMultiplexedModelId() returns '' without one).`,
+      { details: { method } },
+    );
+  }
+}
+registerError('NoModelIdError', NoModelIdError);

@@ -1,15 +1,24 @@
-// Placement of replicas against one machine's capacity. GPUs are hard limits: a replica that asks for
-// more GPU than is free is refused with an error that says what to do. A fractional numGpus (0.5) packs
+// Placement of replicas against one machine's capacity. GPUs and memory are hard limits: a replica that asks
+// for more than is free is refused with an error that says what to do. A fractional numGpus (0.5) packs
 // replicas onto one GPU (first fit), each with its share, which the replica can turn into a native slot
-// (acquireSlot({ device, fraction })). CPUs are soft: with one machine there is nowhere else to put a
-// replica, and queueing it as Ray does (PENDING until resources free) would leave serve.run waiting
-// forever, so oversubscription starts the replica and says so in the deployment's status message.
+// (acquireSlot({ device, fraction })). CPUs are hard for all but a deployment's first replica (the controller
+// asks with softCpus): a deployment must be able to serve at all, and its oversubscription is said in its
+// status message; its further replicas wait (PENDING) for CPUs instead of slowing every replica down.
 import { InsufficientResourcesError } from './errors.ts';
 
 export interface Capacity {
   cpus: number;
   /** GPU device indices (from the native addon's devices()). */
   gpus: number[];
+  /** Memory replicas may reserve with actorOptions.memory, in MiB (default: no limit). */
+  memoryMb?: number;
+}
+
+export interface ReserveOptions {
+  /** V8 heap the replica asks for (actorOptions.memory), in MiB. */
+  memoryMb?: number;
+  /** Start it even past the machine's CPUs (default true; the controller passes false for extra replicas). */
+  softCpus?: boolean;
 }
 
 /** The GPU share a replica holds: a device index and a fraction of it (1 or more: whole devices). */
@@ -20,12 +29,14 @@ export interface GpuGrant {
 
 export interface Grant {
   cpus: number;
+  memoryMb?: number;
   gpu?: GpuGrant;
 }
 
 export class Placement {
   readonly capacity: Capacity;
   #cpusUsed = 0;
+  #memoryUsed = 0;
   /** Share of each GPU in use, by device index. */
   #gpuUsed = new Map<number, number>();
 
@@ -38,6 +49,7 @@ export class Placement {
   clone(): Placement {
     const copy = new Placement(this.capacity);
     copy.#cpusUsed = this.#cpusUsed;
+    copy.#memoryUsed = this.#memoryUsed;
     copy.#gpuUsed = new Map(this.#gpuUsed);
     return copy;
   }
@@ -46,16 +58,30 @@ export class Placement {
     return this.#cpusUsed;
   }
 
-  /** Reserves what one replica of `deployment` needs; throws InsufficientResourcesError for GPUs it cannot have. */
-  reserve(deployment: string, numCpus: number, numGpus: number): Grant {
+  /** Reserves what one replica of `deployment` needs; throws InsufficientResourcesError for what it cannot have. */
+  reserve(deployment: string, numCpus: number, numGpus: number, options: ReserveOptions = {}): Grant {
+    const eps = 1e-9;
+    const { memoryMb, softCpus = true } = options;
+    if (!softCpus && this.#cpusUsed + numCpus > this.capacity.cpus + eps) {
+      throw new InsufficientResourcesError(deployment, 'actorOptions.numCpus', numCpus, round(Math.max(0, this.capacity.cpus - this.#cpusUsed)), this.capacity.cpus, 'CPUs');
+    }
+    const memoryCap = this.capacity.memoryMb;
+    if (memoryMb && memoryCap !== undefined && this.#memoryUsed + memoryMb > memoryCap) {
+      throw new InsufficientResourcesError(deployment, 'actorOptions.memory', memoryMb, Math.max(0, memoryCap - this.#memoryUsed), memoryCap, 'MiB of memory');
+    }
     const grant: Grant = { cpus: numCpus };
     if (numGpus > 0) grant.gpu = this.#reserveGpu(deployment, numGpus);
     this.#cpusUsed += numCpus;
+    if (memoryMb) {
+      grant.memoryMb = memoryMb;
+      this.#memoryUsed += memoryMb;
+    }
     return grant;
   }
 
   release(grant: Grant): void {
     this.#cpusUsed -= grant.cpus;
+    this.#memoryUsed -= grant.memoryMb ?? 0;
     if (!grant.gpu) return;
     const share = Math.min(grant.gpu.fraction, 1);
     for (const d of grant.gpu.devices) this.#gpuUsed.set(d, Math.max(0, this.#gpuUsed.get(d)! - share));
@@ -86,6 +112,10 @@ export class Placement {
   #freeGpu(): number {
     let free = 0;
     for (const used of this.#gpuUsed.values()) free += 1 - used;
-    return Math.round(free * 1000) / 1000;
+    return round(free);
   }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

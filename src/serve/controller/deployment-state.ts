@@ -1,0 +1,460 @@
+// One deployment's replicas, held at their target by a tick: observe (finished actions, deaths, load reports),
+// decide (pure policies: autoscaling, the replica plan with its rolling waves, restart back-off), act (through
+// ReplicaActions). Nothing but the tick and the callbacks of the actions it started changes a replica.
+import { decideScale, averageOngoing, type LoadSample, type ScaleState } from '../autoscaling-policy.ts';
+import type { DeploymentDef } from '../deployment.ts';
+import { DeploymentFailedError, InsufficientResourcesError } from '../errors.ts';
+import type { ResolvedOptions } from '../options.ts';
+import type { Placement } from '../placement.ts';
+import type { ReplicaSet } from '../router.ts';
+import { restartDelayMs } from './backoff.ts';
+import { hasMethod, type ReplicaActions } from './replica-actions.ts';
+import { planReplicas } from './replica-plan.ts';
+import { isActive, newReplica, transition, type Replica, type ReplicaState } from './replica.ts';
+
+export type DeploymentStatus = 'UPDATING' | 'HEALTHY' | 'UNHEALTHY' | 'UPSCALING' | 'DOWNSCALING' | 'DELETING';
+
+/** What a deployment should run. */
+export interface DeploymentTarget {
+  def: DeploymentDef;
+  args: readonly unknown[];
+  options: ResolvedOptions;
+  /** Changes when new replicas are needed (versionOf). */
+  version: string;
+  /** Changes when live replicas need reconfigure(userConfig). */
+  configVersion: number;
+}
+
+export interface DeploymentStatusInfo {
+  status: DeploymentStatus;
+  message: string;
+  targetReplicas: number;
+  replicas: Array<{ name: string; state: ReplicaState; version: string; reason?: string }>;
+  autoscaling?: { ongoingRequests: number | undefined; minReplicas: number; maxReplicas: number; error?: string };
+}
+
+/** Start attempts in a row after which a deployment that never served fails its deploy. */
+export const START_ATTEMPTS = 3;
+/** A replica that served this long ends a crash streak: the next death starts the back-off over. */
+export const STABLE_AFTER_MS = 10_000;
+/** How often a deployment without autoscaling asks its replicas for their load (multiplexed models, status). */
+export const LOAD_POLL_MS = 1_000;
+
+export class DeploymentState {
+  readonly id: string;
+  readonly name: string;
+  #target: DeploymentTarget;
+  #replicas: Replica[] = [];
+  #targetReplicas: number;
+  #actions: ReplicaActions;
+  #placement: Placement;
+  #wake: () => void;
+  #now: () => number;
+
+  #nextIndex = 0;
+  #failures = 0;
+  #retryAt = 0;
+  #lastError = '';
+  #served = false;
+  #failed: Error | undefined;
+  #deleting = false;
+  #samples: LoadSample[] = [];
+  #scale: ScaleState = {};
+  #scaleError: string | undefined;
+  #lastSample = 0;
+  #lastPoll = -Infinity;
+  #published = '';
+  #oversubscribed = '';
+
+  constructor(id: string, name: string, target: DeploymentTarget, deps: { actions: ReplicaActions; placement: Placement; wake: () => void; now: () => number }) {
+    this.id = id;
+    this.name = name;
+    this.#target = target;
+    this.#targetReplicas = target.options.numReplicas;
+    this.#actions = deps.actions;
+    this.#placement = deps.placement;
+    this.#wake = deps.wake;
+    this.#now = deps.now;
+  }
+
+  get target(): DeploymentTarget {
+    return this.#target;
+  }
+
+  get targetReplicas(): number {
+    return this.#targetReplicas;
+  }
+
+  /** The error that failed this deployment's first deploy, if it did. */
+  get failed(): Error | undefined {
+    return this.#failed;
+  }
+
+  /** Gone: deleted and every replica stopped. */
+  get gone(): boolean {
+    return this.#deleting && this.#replicas.length === 0;
+  }
+
+  /** A new target: a new version rolls replicas, anything else applies in place. */
+  update(target: DeploymentTarget): void {
+    const scaling = target.options.autoscaling;
+    const previous = this.#targetReplicas;
+    this.#target = target;
+    this.#failed = undefined;
+    this.#targetReplicas = scaling ? Math.min(scaling.maxReplicas, Math.max(scaling.minReplicas, previous)) : target.options.numReplicas;
+    this.#scale = {};
+    this.#scaleError = undefined;
+  }
+
+  /** Whether the deployment has reached its target, so that a deploy may report success. */
+  settled(): boolean {
+    if (this.#deleting) return false;
+    const { version } = this.#target;
+    const active = this.#replicas.filter(isActive);
+    if (active.some(r => r.version !== version || r.state === 'STARTING')) return false;
+    const running = active.filter(r => r.state === 'RUNNING').length;
+    if (running >= this.#targetReplicas) return true;
+    // Replicas waiting only for resources do not hold a deploy back once the deployment can serve.
+    const pending = active.filter(r => r.state === 'PENDING');
+    return running >= Math.min(1, this.#targetReplicas) && pending.every(r => r.reason?.startsWith('waiting for'));
+  }
+
+  /** A replica ended without being stopped. */
+  observeDeath(name: string, error: Error, now: number): void {
+    const replica = this.#replicas.find(r => r.name === name);
+    if (!replica || replica.state === 'STOPPING') return;
+    this.#remove(replica);
+    this.#noteFailure(`replica ${name} died: ${error.message}`, now);
+    this.#wake();
+  }
+
+  /** Stops every replica (gracefully); `gone` turns true once they are. */
+  delete(): void {
+    this.#deleting = true;
+    this.#wake();
+  }
+
+  tick(now: number, queued: number): void {
+    if (this.#deleting) {
+      for (const r of [...this.#replicas]) if (r.state !== 'STOPPING') this.#stop(r, now, 'deployment deleted');
+      this.#publish(true);
+      return;
+    }
+    this.#checkStable(now);
+    this.#sampleLoad(now, queued);
+    this.#autoscale(now);
+    this.#checkHealth(now);
+    this.#applyInPlace();
+    const plan = planReplicas(this.#replicas, this.#targetReplicas, this.#target.version);
+    for (const name of plan.stop) {
+      const r = this.#replicas.find(x => x.name === name)!;
+      this.#stop(r, now, 'not needed');
+    }
+    for (let i = 0; i < plan.start; i++) {
+      const r = newReplica(`${this.id}#${this.#nextIndex++}`, this.#target.version, now, this.#target.configVersion, this.#target.options.maxOngoingRequests);
+      this.#replicas.push(r);
+    }
+    this.#startPending(now);
+    this.#unblockRollout(now);
+    this.#publish(false);
+    this.#pollLoad(now);
+  }
+
+  /** Calls waiting in routers that replicas of this deployment reported, by deployment id. */
+  reportedQueues(into: Record<string, number>): void {
+    for (const r of this.#replicas) {
+      if (r.state !== 'RUNNING') continue;
+      const queues = r.queues;
+      if (queues) for (const [id, n] of Object.entries(queues)) into[id] = (into[id] ?? 0) + n;
+    }
+  }
+
+  status(): DeploymentStatusInfo {
+    const scaling = this.#target.options.autoscaling;
+    const info: DeploymentStatusInfo = {
+      status: this.#status(),
+      message: this.#message(),
+      targetReplicas: this.#targetReplicas,
+      replicas: this.#replicas.map(r => ({ name: r.name, state: r.state, version: r.version, ...(r.reason ? { reason: r.reason } : {}) })),
+    };
+    if (scaling) {
+      info.autoscaling = {
+        ongoingRequests: averageOngoing(this.#samples, this.#lastSample, scaling.lookBackPeriodMs),
+        minReplicas: scaling.minReplicas,
+        maxReplicas: scaling.maxReplicas,
+        ...(this.#scaleError ? { error: this.#scaleError } : {}),
+      };
+    }
+    return info;
+  }
+
+  // ---- observe ----
+
+  #checkStable(now: number): void {
+    if (this.#failures === 0) return;
+    if (this.#replicas.some(r => r.state === 'RUNNING' && now - r.since >= STABLE_AFTER_MS)) this.#failures = 0;
+  }
+
+  #sampleLoad(now: number, queued: number): void {
+    const scaling = this.#target.options.autoscaling;
+    if (!scaling || now - this.#lastSample < scaling.metricsIntervalMs) return;
+    let ongoing = queued;
+    for (const r of this.#replicas) if (r.state === 'RUNNING') ongoing += r.ongoing;
+    this.#samples.push({ at: now, ongoing });
+    this.#lastSample = now;
+    const horizon = now - scaling.lookBackPeriodMs;
+    while (this.#samples.length > 0 && this.#samples[0].at <= horizon) this.#samples.shift();
+  }
+
+  // ---- decide ----
+
+  #autoscale(now: number): void {
+    const scaling = this.#target.options.autoscaling;
+    if (!scaling) return;
+    const current = this.#replicas.filter(r => isActive(r) && r.version === this.#target.version).length;
+    const decision = decideScale({
+      config: scaling,
+      currentReplicas: current,
+      totalOngoingRequests: averageOngoing(this.#samples, now, scaling.lookBackPeriodMs),
+      now,
+      state: this.#scale,
+      policy: scaling.policy,
+    });
+    this.#scale = decision.state;
+    this.#scaleError = decision.error;
+    this.#targetReplicas = decision.target;
+  }
+
+  #checkHealth(now: number): void {
+    const { healthCheckPeriodMs, healthCheckTimeoutMs, healthCheckFailureThreshold } = this.#target.options;
+    for (const r of this.#replicas) {
+      if (r.state !== 'RUNNING' || r.busy || !r.ref || !hasMethod(r.ref, 'checkHealth')) continue;
+      if (now - r.lastHealthAt < healthCheckPeriodMs) continue;
+      r.busy = true;
+      this.#actions.checkHealth(r.ref, healthCheckTimeoutMs).then(
+        () => {
+          r.busy = false;
+          r.healthFailures = 0;
+          r.lastHealthAt = this.#now();
+        },
+        err => {
+          r.busy = false;
+          r.lastHealthAt = this.#now();
+          r.healthFailures++;
+          if (r.state !== 'RUNNING' || r.healthFailures < healthCheckFailureThreshold) return;
+          // Out of the replica set at once; its replacement starts on the next tick.
+          const why = `checkHealth failed ${r.healthFailures} times in a row: ${(err as Error).message}`;
+          transition(r, 'UNHEALTHY', this.#now(), why);
+          this.#noteFailure(`replica ${r.name} is unhealthy (${why})`, this.#now());
+          this.#publish(false);
+          this.#stop(r, this.#now(), why);
+          this.#wake();
+        },
+      );
+    }
+  }
+
+  /** Lightweight changes reach live replicas without a restart: userConfig and maxOngoingRequests. */
+  #applyInPlace(): void {
+    const { options, configVersion, version } = this.#target;
+    for (const r of this.#replicas) {
+      if (r.state !== 'RUNNING' || r.busy || !r.ref || r.version !== version) continue;
+      if (r.configVersion !== configVersion) {
+        const ref = r.ref;
+        r.busy = true;
+        const done = hasMethod(ref, 'reconfigure') && options.userConfig !== undefined ? this.#actions.reconfigure(ref, options.userConfig) : Promise.resolve();
+        done.then(
+          () => {
+            r.busy = false;
+            r.configVersion = configVersion;
+            this.#wake();
+          },
+          err => {
+            r.busy = false;
+            r.configVersion = configVersion;
+            // A reconfigure that throws leaves the replica on its old config: replace it so it takes the new one.
+            this.#lastError = `reconfigure() failed on ${r.name}: ${(err as Error).message}`;
+            if (r.state === 'RUNNING') this.#stop(r, this.#now(), this.#lastError);
+            this.#wake();
+          },
+        );
+      } else if (r.limit !== options.maxOngoingRequests) {
+        const limit = options.maxOngoingRequests;
+        r.busy = true;
+        this.#actions.setMaxOngoing(r.ref, limit).then(
+          () => {
+            r.busy = false;
+            r.limit = limit;
+            this.#wake();
+          },
+          () => {
+            r.busy = false;
+          },
+        );
+      }
+    }
+  }
+
+  // ---- act ----
+
+  #startPending(now: number): void {
+    const { def, args, options } = this.#target;
+    for (const r of this.#replicas) {
+      if (r.state !== 'PENDING') continue;
+      if (now < this.#retryAt) {
+        r.reason = `restarting in ${Math.ceil((this.#retryAt - now) / 100) / 10} s (back-off after ${this.#failures} failures; last: ${this.#lastError})`;
+        continue;
+      }
+      // A deployment's first replica may share cores (it must be able to serve); further ones wait for CPUs.
+      const first = !this.#replicas.some(x => x !== r && x.grant);
+      try {
+        r.grant = this.#placement.reserve(this.id, options.actorOptions.numCpus, options.actorOptions.numGpus, {
+          memoryMb: options.actorOptions.memory,
+          softCpus: first,
+        });
+      } catch (err) {
+        if (!(err instanceof InsufficientResourcesError)) throw err;
+        if (!this.#served && first) {
+          this.#failed = err;
+          this.#wake();
+        }
+        r.reason = `waiting for resources: ${err.message}`;
+        continue;
+      }
+      const warning = this.#placement.cpuWarning();
+      if (warning) this.#oversubscribed = warning;
+      transition(r, 'STARTING', now);
+      r.busy = true;
+      this.#actions.start({ deploymentId: this.id, name: r.name, def, args, options, grant: r.grant }).then(
+        ref => {
+          r.busy = false;
+          r.ref = ref;
+          if (r.state !== 'STARTING') {
+            // Stopped while it started: end it now that there is something to end.
+            void this.#actions.stop(ref, 0).catch(() => {}).finally(() => this.#remove(r));
+            return;
+          }
+          transition(r, 'RUNNING', this.#now());
+          r.lastHealthAt = this.#now();
+          this.#served = true;
+          this.#wake();
+        },
+        err => {
+          r.busy = false;
+          const stopping = r.state === 'STOPPING';
+          this.#remove(r);
+          if (!stopping) this.#noteFailure(`replica ${r.name} failed to start: ${(err as Error).message}`, this.#now(), err);
+          this.#wake();
+        },
+      );
+    }
+  }
+
+  /** A new version that cannot be placed while old replicas hold the resources: let one old replica go first. */
+  #unblockRollout(now: number): void {
+    const { version } = this.#target;
+    const blocked = this.#replicas.some(r => r.state === 'PENDING' && r.version === version && r.reason?.startsWith('waiting for'));
+    if (!blocked || this.#replicas.some(r => r.state === 'STARTING' || r.state === 'STOPPING')) return;
+    const old = this.#replicas.filter(r => r.state === 'RUNNING' && r.version !== version).sort((a, b) => a.ongoing - b.ongoing)[0];
+    if (old) this.#stop(old, now, 'making room for the new version');
+  }
+
+  #stop(r: Replica, now: number, why: string): void {
+    if (r.state === 'STOPPING') return;
+    const wasStarting = r.state === 'STARTING';
+    transition(r, 'STOPPING', now, why);
+    if (!r.ref) {
+      // PENDING: nothing started. STARTING: the start's callback ends it once it has a ref.
+      if (!wasStarting) this.#remove(r);
+      return;
+    }
+    this.#publish(false); // out of the set before it stops taking calls
+    this.#actions.stop(r.ref, this.#target.options.gracefulShutdownTimeoutMs).catch(() => {}).finally(() => {
+      this.#remove(r);
+      this.#wake();
+    });
+  }
+
+  #remove(r: Replica): void {
+    const i = this.#replicas.indexOf(r);
+    if (i >= 0) this.#replicas.splice(i, 1);
+    if (r.grant) this.#placement.release(r.grant);
+    r.grant = undefined;
+  }
+
+  #noteFailure(message: string, now: number, cause?: unknown): void {
+    this.#failures++;
+    this.#lastError = message;
+    this.#retryAt = now + restartDelayMs(this.#failures);
+    if (!this.#served && this.#failures >= START_ATTEMPTS && !this.#failed) {
+      this.#failed = new DeploymentFailedError(this.id, this.#failures, cause ?? new Error(message));
+    }
+  }
+
+  #publish(gone: boolean): void {
+    const { options } = this.#target;
+    const running = this.#replicas.filter(r => r.state === 'RUNNING' && r.ref);
+    const models: Record<string, string[]> = {};
+    let hasModels = false;
+    for (const r of running) {
+      if (r.models?.length) {
+        models[r.ref!.address.name] = r.models;
+        hasModels = true;
+      }
+    }
+    const key = gone ? 'gone' : `${running.map(r => r.name).join(',')}|${options.maxOngoingRequests}|${options.maxQueuedRequests}|${hasModels ? JSON.stringify(models) : ''}`;
+    if (key === this.#published) return;
+    this.#published = key;
+    const set: ReplicaSet = gone
+      ? { replicas: [], maxOngoingRequests: options.maxOngoingRequests, maxQueuedRequests: options.maxQueuedRequests, gone: true }
+      : { replicas: running.map(r => r.ref!.address), maxOngoingRequests: options.maxOngoingRequests, maxQueuedRequests: options.maxQueuedRequests };
+    if (hasModels) (set as ReplicaSet & { models?: Record<string, string[]> }).models = models;
+    this.#actions.publish(this.id, set);
+  }
+
+  #pollLoad(now: number): void {
+    const interval = this.#target.options.autoscaling?.metricsIntervalMs ?? LOAD_POLL_MS;
+    if (now - this.#lastPoll < interval) return;
+    this.#lastPoll = now;
+    for (const r of this.#replicas) {
+      if (r.state !== 'RUNNING' || !r.ref) continue;
+      this.#actions.load(r.ref).then(
+        report => {
+          r.ongoing = report.ongoing;
+          const models = report.extra.multiplexedModels;
+          r.models = Array.isArray(models) ? (models as string[]) : undefined;
+          r.queues = report.extra.routerQueues as Record<string, number> | undefined;
+        },
+        () => {}, // a replica that went away: its death is reported on its own
+      );
+    }
+  }
+
+  // ---- report ----
+
+  #status(): DeploymentStatus {
+    if (this.#deleting) return 'DELETING';
+    const active = this.#replicas.filter(isActive);
+    const running = active.filter(r => r.state === 'RUNNING').length;
+    if (this.#failed || (this.#failures > 0 && running < this.#targetReplicas)) return 'UNHEALTHY';
+    if (active.some(r => r.version !== this.#target.version)) return 'UPDATING';
+    if (!this.#served && this.#targetReplicas > 0) return 'UPDATING';
+    if (this.#target.options.autoscaling) {
+      if (active.length < this.#targetReplicas || running < Math.min(active.length, this.#targetReplicas)) return 'UPSCALING';
+      if (active.length > this.#targetReplicas) return 'DOWNSCALING';
+    }
+    if (running < this.#targetReplicas && active.some(r => r.state === 'STARTING' || (r.state === 'PENDING' && !r.reason?.startsWith('waiting for')))) return 'UPDATING';
+    return 'HEALTHY';
+  }
+
+  #message(): string {
+    if (this.#failed) return this.#failed.message;
+    const parts: string[] = [];
+    if (this.#failures > 0) parts.push(`${this.#failures} failures in a row; last: ${this.#lastError}`);
+    const waiting = this.#replicas.filter(r => r.state === 'PENDING' && r.reason?.startsWith('waiting for'));
+    if (waiting.length > 0) parts.push(`${waiting.length} replica(s) PENDING, ${waiting[0].reason}`);
+    if (this.#scaleError) parts.push(`autoscaling policy: ${this.#scaleError}`);
+    if (this.#oversubscribed && this.#placement.cpuWarning()) parts.push(this.#oversubscribed);
+    return parts.join('; ');
+  }
+}
