@@ -1,4 +1,7 @@
-// Deployment options, their defaults (Ray Serve's, except a bounded queue), and their validation.
+// Deployment options, their defaults (Ray Serve's, except a bounded queue and a shorter autoscaling
+// look-back), and their validation.
+import os from 'node:os';
+import type { AutoscalingPolicy } from './autoscaling-policy.ts';
 import { DeploymentOptionError } from './errors.ts';
 
 export interface ActorOptions {
@@ -10,9 +13,40 @@ export interface ActorOptions {
   memory?: number;
 }
 
+/** How a deployment's replica count follows its load (Ray Serve's autoscaling_config, times in ms). */
+export interface AutoscalingConfig {
+  /** Fewest replicas (default 1); 0 lets an idle deployment stop all of them. */
+  minReplicas?: number;
+  /** Most replicas (default 1, as in Ray when autoscalingConfig is given; with numReplicas 'auto': this machine's cores / numCpus). */
+  maxReplicas?: number;
+  /** Replicas started at deploy time (default minReplicas). */
+  initialReplicas?: number;
+  /** Ongoing requests per replica the policy aims for (default 2). */
+  targetOngoingRequests?: number;
+  /** How long more replicas must be wanted before they are started (default 30 000). */
+  upscaleDelayMs?: number;
+  /** How long fewer replicas must be wanted before some are stopped (default 600 000). */
+  downscaleDelayMs?: number;
+  /** How long no replica must be wanted before the last one stops (default downscaleDelayMs). */
+  downscaleToZeroDelayMs?: number;
+  /** Multiplies each upscale step (Ray's upscale smoothing factor; default 1). */
+  upscalingFactor?: number;
+  /** Multiplies each downscale step (default 1). */
+  downscalingFactor?: number;
+  /** Window the ongoing-request samples are averaged over (default 1 000; Ray: 30 s). */
+  lookBackPeriodMs?: number;
+  /** How often ongoing requests are sampled (default 100; Ray: 10 s). */
+  metricsIntervalMs?: number;
+  /** Replaces the default policy (Ray's replica queue length policy): context in, desired replica count out. */
+  policy?: AutoscalingPolicy;
+}
+
 export interface DeploymentOptions {
   name?: string;
-  numReplicas?: number;
+  /** Replicas to run (default 1), or 'auto' to autoscale with Ray's 'auto' defaults. */
+  numReplicas?: number | 'auto';
+  /** Autoscale between minReplicas and maxReplicas; leave numReplicas out (or 'auto') when this is given. */
+  autoscalingConfig?: AutoscalingConfig;
   /** Calls one replica runs at once (default 5). */
   maxOngoingRequests?: number;
   /** Calls that wait in a caller's router when every replica is full (default 100); past it, BackPressureError. */
@@ -20,61 +54,222 @@ export interface DeploymentOptions {
   actorOptions?: ActorOptions;
   /** Passed to the replica's reconfigure(config) after init(). */
   userConfig?: unknown;
+  /** How often each replica's health is checked, ms (default 10 000). */
+  healthCheckPeriodMs?: number;
+  /** A health check that has not answered in this many ms failed (default 30 000). */
+  healthCheckTimeoutMs?: number;
+  /** Consecutive failed health checks after which a replica is replaced (default 3). */
+  healthCheckFailureThreshold?: number;
+  /** How long a stopping replica may finish its ongoing calls before it is terminated, ms (default 20 000). */
+  gracefulShutdownTimeoutMs?: number;
 }
+
+/** Every autoscaling field filled in; `policy` only where a custom one was given. */
+export type ResolvedAutoscaling = Required<Omit<AutoscalingConfig, 'policy'>> & Pick<AutoscalingConfig, 'policy'>;
 
 export interface ResolvedOptions {
   name: string;
+  /** Replicas to start with: numReplicas, or autoscaling.initialReplicas when autoscaling. */
   numReplicas: number;
   maxOngoingRequests: number;
   maxQueuedRequests: number;
   actorOptions: Required<Omit<ActorOptions, 'memory'>> & { memory?: number };
   userConfig: unknown;
+  /** Present iff autoscalingConfig was given or numReplicas is 'auto'. */
+  autoscaling?: ResolvedAutoscaling;
+  healthCheckPeriodMs: number;
+  healthCheckTimeoutMs: number;
+  healthCheckFailureThreshold: number;
+  gracefulShutdownTimeoutMs: number;
 }
 
-const known = new Set(['name', 'numReplicas', 'maxOngoingRequests', 'maxQueuedRequests', 'actorOptions', 'userConfig']);
-const knownActor = new Set(['numCpus', 'numGpus', 'memory']);
+const known = [
+  'name', 'numReplicas', 'autoscalingConfig', 'maxOngoingRequests', 'maxQueuedRequests', 'actorOptions', 'userConfig',
+  'healthCheckPeriodMs', 'healthCheckTimeoutMs', 'healthCheckFailureThreshold', 'gracefulShutdownTimeoutMs',
+] as const satisfies readonly (keyof DeploymentOptions)[];
+const knownActor = ['numCpus', 'numGpus', 'memory'] as const satisfies readonly (keyof ActorOptions)[];
+const knownAutoscaling = [
+  'minReplicas', 'maxReplicas', 'initialReplicas', 'targetOngoingRequests', 'upscaleDelayMs', 'downscaleDelayMs',
+  'downscaleToZeroDelayMs', 'upscalingFactor', 'downscalingFactor', 'lookBackPeriodMs', 'metricsIntervalMs', 'policy',
+] as const satisfies readonly (keyof AutoscalingConfig)[];
 
 export function resolveOptions(className: string, options: DeploymentOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new DeploymentOptionError(className, 'options', 'must be an object');
   const who = options.name ?? className;
-  if (typeof options !== 'object' || options === null) throw new DeploymentOptionError(who, 'options', 'must be an object');
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new DeploymentOptionError(who, key, `is not a deployment option (known: ${[...known].join(', ')})`);
-  }
+  checkKeys(who, '', options, known, 'a deployment option');
   const actor = options.actorOptions ?? {};
-  for (const key of Object.keys(actor)) {
-    if (!knownActor.has(key)) throw new DeploymentOptionError(who, `actorOptions.${key}`, `is not an actor option (known: ${[...knownActor].join(', ')})`);
-  }
+  checkKeys(who, 'actorOptions.', actor, knownActor, 'an actor option');
   if (options.name !== undefined && (typeof options.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(options.name))) {
     throw new DeploymentOptionError(who, 'name', 'must be a non-empty string of letters, digits, _ . -');
   }
-  const resolved: ResolvedOptions = {
-    name: who,
-    numReplicas: int(who, 'numReplicas', options.numReplicas ?? 1, 1),
-    maxOngoingRequests: int(who, 'maxOngoingRequests', options.maxOngoingRequests ?? 5, 1),
-    maxQueuedRequests: int(who, 'maxQueuedRequests', options.maxQueuedRequests ?? 100, 0),
-    actorOptions: {
-      numCpus: num(who, 'actorOptions.numCpus', actor.numCpus ?? 1, 0),
-      numGpus: num(who, 'actorOptions.numGpus', actor.numGpus ?? 0, 0),
-      memory: actor.memory === undefined ? undefined : num(who, 'actorOptions.memory', actor.memory, 1),
-    },
-    userConfig: options.userConfig,
+  const actorOptions = {
+    numCpus: num(who, 'actorOptions.numCpus', actor.numCpus ?? 1, 0),
+    numGpus: num(who, 'actorOptions.numGpus', actor.numGpus ?? 0, 0),
+    memory: actor.memory === undefined ? undefined : num(who, 'actorOptions.memory', actor.memory, 1),
   };
-  if (resolved.actorOptions.numGpus > 1 && !Number.isInteger(resolved.actorOptions.numGpus)) {
+  if (actorOptions.numGpus > 1 && !Number.isInteger(actorOptions.numGpus)) {
     throw new DeploymentOptionError(who, 'actorOptions.numGpus', 'above 1 must be a whole number of GPUs');
   }
+  const autoscaling = resolveAutoscaling(who, options, actorOptions.numCpus);
+  const resolved: ResolvedOptions = {
+    name: who,
+    numReplicas: autoscaling ? autoscaling.initialReplicas : replicas(who, options.numReplicas ?? 1),
+    maxOngoingRequests: int(who, 'maxOngoingRequests', options.maxOngoingRequests ?? 5, 1),
+    maxQueuedRequests: int(who, 'maxQueuedRequests', options.maxQueuedRequests ?? 100, 0),
+    actorOptions,
+    userConfig: options.userConfig,
+    healthCheckPeriodMs: positive(who, 'healthCheckPeriodMs', options.healthCheckPeriodMs ?? 10_000),
+    healthCheckTimeoutMs: positive(who, 'healthCheckTimeoutMs', options.healthCheckTimeoutMs ?? 30_000),
+    healthCheckFailureThreshold: int(who, 'healthCheckFailureThreshold', options.healthCheckFailureThreshold ?? 3, 1),
+    gracefulShutdownTimeoutMs: num(who, 'gracefulShutdownTimeoutMs', options.gracefulShutdownTimeoutMs ?? 20_000, 0),
+  };
+  if (autoscaling) resolved.autoscaling = autoscaling;
   return resolved;
+}
+
+function replicas(who: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new DeploymentOptionError(who, 'numReplicas', `must be an integer >= 1, got ${describe(value)} (or 'auto' to autoscale)`);
+  }
+  return value;
+}
+
+function resolveAutoscaling(who: string, options: DeploymentOptions, numCpus: number): ResolvedAutoscaling | undefined {
+  const given = options.autoscalingConfig;
+  const auto = options.numReplicas === 'auto';
+  if (given === undefined && !auto) return undefined;
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
+    throw new DeploymentOptionError(who, 'autoscalingConfig', `must be an object, got ${describe(given)}`);
+  }
+  if (given !== undefined && options.numReplicas !== undefined && !auto) {
+    throw new DeploymentOptionError(
+      who,
+      'numReplicas',
+      `is ${describe(options.numReplicas)} while autoscalingConfig is given: set numReplicas: 'auto' or leave it out when autoscalingConfig is given`,
+    );
+  }
+  const c: AutoscalingConfig = given ?? {};
+  checkKeys(who, 'autoscalingConfig.', c, knownAutoscaling, 'an autoscaling option');
+  const opt = (key: keyof AutoscalingConfig) => `autoscalingConfig.${key}`;
+
+  const minReplicas = int(who, opt('minReplicas'), c.minReplicas ?? 1, 0);
+  const initialGiven = c.initialReplicas === undefined ? undefined : int(who, opt('initialReplicas'), c.initialReplicas, 0);
+  let maxReplicas: number;
+  if (c.maxReplicas !== undefined) {
+    maxReplicas = int(who, opt('maxReplicas'), c.maxReplicas, 1);
+    if (maxReplicas < minReplicas) throw new DeploymentOptionError(who, opt('maxReplicas'), `(${maxReplicas}) must be >= minReplicas (${minReplicas})`);
+  } else if (auto) {
+    // One machine: no more replicas than its cores hold (Ray's cluster default is 100). A replica that asks for
+    // no CPU still runs a thread, so it counts as one. Raised to minReplicas/initialReplicas where those ask for
+    // more, so that a definition written on a large machine still loads on a small one (where they share cores).
+    const cores = os.availableParallelism();
+    const byCores = Math.max(1, Math.floor(numCpus > 0 ? cores / numCpus : cores));
+    maxReplicas = Math.max(byCores, minReplicas, initialGiven ?? 0);
+  } else {
+    maxReplicas = 1;
+    if (minReplicas > 1) {
+      throw new DeploymentOptionError(
+        who,
+        opt('minReplicas'),
+        `(${minReplicas}) is above maxReplicas (1, the default when autoscalingConfig is given): set maxReplicas too`,
+      );
+    }
+  }
+  const initialReplicas = initialGiven ?? minReplicas;
+  if (initialReplicas < minReplicas || initialReplicas > maxReplicas) {
+    throw new DeploymentOptionError(who, opt('initialReplicas'), `(${initialReplicas}) must be within [minReplicas ${minReplicas}, maxReplicas ${maxReplicas}]`);
+  }
+  const downscaleDelayMs = num(who, opt('downscaleDelayMs'), c.downscaleDelayMs ?? 600_000, 0);
+  const lookBackPeriodMs = positive(who, opt('lookBackPeriodMs'), c.lookBackPeriodMs ?? 1_000);
+  const metricsIntervalMs = positive(who, opt('metricsIntervalMs'), c.metricsIntervalMs ?? 100);
+  if (metricsIntervalMs > lookBackPeriodMs) {
+    throw new DeploymentOptionError(
+      who,
+      opt('metricsIntervalMs'),
+      `(${metricsIntervalMs}) must be <= lookBackPeriodMs (${lookBackPeriodMs}), or the look-back window may hold no sample`,
+    );
+  }
+  if (c.policy !== undefined && typeof c.policy !== 'function') {
+    throw new DeploymentOptionError(who, opt('policy'), `must be a function (context) => desired replicas, got ${describe(c.policy)}`);
+  }
+  const resolved: ResolvedAutoscaling = {
+    minReplicas,
+    maxReplicas,
+    initialReplicas,
+    targetOngoingRequests: positive(who, opt('targetOngoingRequests'), c.targetOngoingRequests ?? 2),
+    upscaleDelayMs: num(who, opt('upscaleDelayMs'), c.upscaleDelayMs ?? 30_000, 0),
+    downscaleDelayMs,
+    downscaleToZeroDelayMs: num(who, opt('downscaleToZeroDelayMs'), c.downscaleToZeroDelayMs ?? downscaleDelayMs, 0),
+    upscalingFactor: positive(who, opt('upscalingFactor'), c.upscalingFactor ?? 1),
+    downscalingFactor: positive(who, opt('downscalingFactor'), c.downscalingFactor ?? 1),
+    lookBackPeriodMs,
+    metricsIntervalMs,
+  };
+  if (c.policy !== undefined) resolved.policy = c.policy;
+  return resolved;
+}
+
+/** Rejects keys outside `allowed`, suggesting the closest one (a typo, or Ray's snake_case spelling). */
+function checkKeys(who: string, prefix: string, object: object, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(object)) {
+    if (allowed.includes(key)) continue;
+    const guess = closest(key, allowed);
+    const hint = guess === undefined ? '' : `; did you mean ${guess}?`;
+    throw new DeploymentOptionError(who, prefix + key, `is not ${what}${hint} (known: ${allowed.join(', ')})`);
+  }
+}
+
+function closest(key: string, candidates: readonly string[]): string | undefined {
+  // Compared without case, '_' or '-', so min_replicas finds minReplicas; 's' → 'ms' is one edit.
+  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
+  const k = norm(key);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const c = norm(candidate);
+    const d = k.length >= 4 && (c.startsWith(k) || k.startsWith(c)) ? 0.5 : editDistance(k, c);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(k.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance, two rows. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
 }
 
 function int(who: string, option: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new DeploymentOptionError(who, option, `must be an integer >= ${min}, got ${String(value)}`);
+    throw new DeploymentOptionError(who, option, `must be an integer >= ${min}, got ${describe(value)}`);
   }
   return value;
 }
 
 function num(who: string, option: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new DeploymentOptionError(who, option, `must be a number >= ${min}, got ${String(value)}`);
+    throw new DeploymentOptionError(who, option, `must be a number >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function positive(who: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new DeploymentOptionError(who, option, `must be a number > 0, got ${describe(value)}`);
   }
   return value;
 }
