@@ -5,7 +5,8 @@ export { DeploymentResponse, makeDeploymentHandle, withSignal, isDeploymentHandl
 export { routerFor, replicaTopic, MODEL_MATCH_WAIT_MS, type ReplicaSet, type RouteOptions, type CallObserver } from './router.ts';
 export { chooseReplica, chooseFallback } from './router-policy.ts';
 export { multiplexed, getMultiplexedModelId, multiplexedModelIds, MULTIPLEXED_MODELS_REPORT, type MultiplexedOptions } from './multiplex.ts';
-export { resolveOptions, type DeploymentOptions, type ActorOptions, type ResolvedOptions } from './options.ts';
+export { resolveOptions, type DeploymentOptions, type ActorOptions, type ResolvedOptions, type AutoscalingConfig, type ResolvedAutoscaling } from './options.ts';
+export { defaultAutoscalingPolicy, decideScale, averageOngoing, type AutoscalingPolicy, type AutoscalingContext, type LoadSample, type ScaleState, type ScaleDecision } from './autoscaling-policy.ts';
 export * from './errors.ts';
 export { batch, configureBatch, batchStats, batchedMethods, type Batch, type Unbatched, type BatchOptions, type BatchStats } from './batch.ts';
 export * from './batch-errors.ts';
