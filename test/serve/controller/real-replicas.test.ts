@@ -19,7 +19,7 @@ async function until(what: string, condition: () => boolean, timeoutMs = 10_000)
 }
 
 /** Calls `call` back to back from `workers` loops until stop() resolves; counts outcomes. */
-function steadyLoad(workers: number, call: () => Promise<unknown>) {
+function steadyLoad(workers: number, call: () => PromiseLike<unknown>) {
   let running = true;
   const results: unknown[] = [];
   const failures: unknown[] = [];
