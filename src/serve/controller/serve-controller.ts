@@ -171,16 +171,23 @@ export class ServeController {
     const reported: Record<string, number> = {};
     for (const app of this.#apps.values()) for (const d of app.deployments.values()) d.reportedQueues(reported);
     for (const [id, n] of Object.entries(reported)) queues[id] = (queues[id] ?? 0) + n;
+    let work = false;
     for (const app of this.#apps.values()) {
-      for (const d of app.deployments.values()) d.tick(now, queues[d.id] ?? 0);
+      for (const d of app.deployments.values()) {
+        const queued = queues[d.id] ?? 0;
+        d.tick(now, queued);
+        // A deployment scaled to zero has no thread to keep the process alive for the call that will wake it.
+        work ||= queued > 0 || !d.settled() || d.targetReplicas === 0;
+      }
     }
     for (const waiter of [...this.#waiters]) waiter();
-    this.#holdProcess();
+    this.#holdProcess(work);
   }
 
-  /** The loop keeps the process alive only while a deploy or delete waits on it (a back-off has no other timer). */
-  #holdProcess(): void {
-    if (this.#waiters.size > 0) this.#timer?.ref();
+  /** The loop keeps the process alive only while it has work: a deploy or delete waits on it, a deployment is scaled
+   *  to zero (a call will wait for it), a replica restarts after its back-off. An idle server lives on its own handles. */
+  #holdProcess(work = false): void {
+    if (work || this.#waiters.size > 0) this.#timer?.ref();
     else this.#timer?.unref();
   }
 
