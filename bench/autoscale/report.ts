@@ -1,0 +1,228 @@
+// summary.md (and bench/results/autoscale.md): the goals with their measured figures first, then the phases
+// of every variant, then what the autoscaler and the rolling update did, event by event.
+import { cpus } from 'node:os';
+import type { Sample, SeriesPoint, ScaleDown, ScaleUp, Window } from './analyze.ts';
+import type { DeploymentSnapshot } from './protocol.ts';
+import type { Phase } from './step-load.ts';
+
+export interface PhaseAnalysis {
+  name: string;
+  rate: number;
+  startMs: number;
+  endMs: number;
+  window: Window;
+  /** Server process CPU (every thread), in cores. */
+  serverCores: number;
+}
+
+export interface VariantAnalysis {
+  name: string;
+  phases: PhaseAnalysis[];
+  whole: Window;
+  generator: { cores: number; maxLagMs: number; queued: number };
+  series: SeriesPoint[];
+  events: Array<{ t: number; event: string }>;
+  firstServed: Array<{ replica: string; t: number }>;
+  servedByReplica: Sample['served'];
+  lastDeployment: DeploymentSnapshot | null;
+  scaleUp?: ScaleUp;
+  scaleDown?: ScaleDown;
+  upscaleDelayMs?: number;
+  redeploy?: {
+    sentAt: number;
+    startedAt: number;
+    doneAt: number;
+    error?: string;
+    /** The window the goal counts: from the redeploy to 1 s after serve.run resolved and only new replicas run. */
+    from: number;
+    to: number;
+    allNewAfterMs: number | null;
+    window: Window;
+    before: Window;
+    after: Window;
+  };
+}
+
+export interface Config {
+  workMs: number;
+  iterations: number;
+  capacityPerReplica: number;
+  phases: Phase[];
+  rollingRate: number;
+  rollingMs: number;
+  redeployAtMs: number;
+  autoscalingConfig: Record<string, number> & { maxReplicas: number; upscaleDelayMs: number };
+  deploymentOptions: Record<string, unknown>;
+  git: { commit: string; dirtySrc: boolean };
+  load: { before: number[]; after?: number[] };
+}
+
+export interface Analysis {
+  config: Config;
+  variants: Array<VariantAnalysis | { name: string; error: string }>;
+  date: string;
+  command: string;
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+  value?: number;
+}
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const sec = (v: number) => (v / 1000).toFixed(1);
+const yes = (met: boolean | null) => (met === null ? 'not measured' : met ? 'yes' : '**no**');
+const errs = (w: Window) => (w.failed === 0 ? '0' : `${w.failed} (${Object.entries(w.errors).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+
+export function renderSummary(a: Analysis, charts: { files: string[]; notes: string[] }, chartName: (file: string) => string = (f) => f): { text: string; goals: Goal[] } {
+  const c = a.config;
+  const ok = a.variants.filter((v): v is VariantAnalysis => !('error' in v));
+  const failed = a.variants.filter((v): v is { name: string; error: string } => 'error' in v);
+  const byName = (n: string) => ok.find((v) => v.name === n);
+  const notRun = (n: string) => failed.find((v) => v.name === n);
+  const why = (n: string) => (notRun(n) ? `not measured: ${n} did not run (${firstLine(notRun(n)!.error)})` : `not measured: ${n} not in this run`);
+  const goals: Goal[] = [];
+
+  // 1. Scale-up time.
+  const auto = byName('autoscale');
+  if (auto?.scaleUp) {
+    const u = auto.scaleUp;
+    const d = auto.upscaleDelayMs ?? 0;
+    const v = u.firstServedAfterMs === null ? null : u.firstServedAfterMs - d;
+    goals.push({
+      goal: 'from the load step to a new replica serving <= 1 s + upscaleDelayMs',
+      measured:
+        (u.firstServedAfterMs === null
+          ? 'no new replica replied after the step'
+          : `first reply from the new replica (${u.newReplica}, as the proxy saw it) ${ms(u.firstServedAfterMs)} ms after the step; minus upscaleDelayMs ${d}: **${ms(v)} ms**`) +
+        `. From serve.status() every 100 ms: target raised after ${ms(u.targetUpAfterMs)} ms, new replica listed after ${ms(u.newReplicaSeenAfterMs)} ms, RUNNING count up after ${ms(u.runningUpAfterMs)} ms`,
+      met: v === null ? false : v <= 1000,
+      value: v ?? undefined,
+    });
+  } else goals.push({ goal: 'from the load step to a new replica serving <= 1 s + upscaleDelayMs', measured: why('autoscale'), met: null });
+
+  // 2. p99 against the best fixed count (the lowest p99 among fixed counts that failed no request in the window).
+  const fixed = ok.filter((v) => v.name.startsWith('fixed-'));
+  const best = (pick: (v: VariantAnalysis) => Window | undefined) => {
+    const ws = fixed.map((v) => ({ v, w: pick(v) })).filter((x): x is { v: VariantAnalysis; w: Window } => !!x.w && Number.isFinite(x.w.p99));
+    const clean = ws.filter((x) => x.w.failed === 0);
+    return (clean.length ? clean : ws).sort((x, y) => x.w.p99 - y.w.p99)[0];
+  };
+  const high = (v: VariantAnalysis) => v.phases.find((p) => p.name === 'high')?.window;
+  if (auto && fixed.length) {
+    const bh = best(high);
+    const bw = best((v) => v.whole);
+    const ah = high(auto)!;
+    const rh = bh ? ah.p99 / bh.w.p99 : NaN;
+    const rw = bw ? auto.whole.p99 / bw.w.p99 : NaN;
+    goals.push({
+      goal: 'p99 under autoscaling within 1.5x of the best fixed replica count',
+      measured:
+        `high phase: autoscale ${ms(ah.p99)} ms against ${bh?.v.name} ${ms(bh?.w.p99)} ms: **${rh.toFixed(2)}x**; ` +
+        `whole run: ${ms(auto.whole.p99)} ms against ${bw?.v.name} ${ms(bw?.w.p99)} ms: **${rw.toFixed(2)}x**`,
+      met: Number.isFinite(rh) && Number.isFinite(rw) ? rh <= 1.5 && rw <= 1.5 : null,
+      value: rh,
+    });
+  } else goals.push({ goal: 'p99 under autoscaling within 1.5x of the best fixed replica count', measured: auto ? 'not measured: no fixed variant in this run' : why('autoscale'), met: null });
+
+  // 3a. Failures during scale-down.
+  if (auto?.scaleDown) {
+    const d = auto.scaleDown;
+    const scaled = d.runningDownAfterMs !== null;
+    goals.push({
+      goal: 'zero failed requests during scale-down',
+      measured: scaled
+        ? `**${errs(d.during)}** failed of ${d.during.count} requests due from ${sec(d.during.from)} s to ${sec(d.during.to)} s ` +
+          `(1 s before the target was lowered, ${ms(d.targetDownAfterMs)} ms after the step down, to 1 s after the stopped replica was gone, ` +
+          `${ms(d.goneAfterMs)} ms after it); from the step down to the end of the run: ${errs(d.window)} of ${d.window.count}`
+        : `the deployment **did not scale down** during the run (${errs(d.window)} failed of ${d.window.count} due after the step down)`,
+      met: scaled ? d.during.failed === 0 : false,
+      value: d.during.failed,
+    });
+  } else goals.push({ goal: 'zero failed requests during scale-down', measured: why('autoscale'), met: null });
+
+  // 3b. Failures during a rolling update.
+  const roll = byName('rolling-update');
+  const rollGoal = `zero failed requests during a rolling update at ${Math.round((100 * c.rollingRate) / (c.autoscalingConfig.maxReplicas * c.capacityPerReplica))}% load`;
+  if (roll?.redeploy) {
+    const r = roll.redeploy;
+    const rolled = r.allNewAfterMs !== null;
+    goals.push({
+      goal: rollGoal,
+      measured:
+        `**${errs(r.window)}** failed of ${r.window.count} requests due from the redeploy to 1 s after the update was done ` +
+        `(serve.run resolved ${Number.isFinite(r.doneAt) ? `${ms(r.doneAt - r.sentAt)} ms` : 'never'}, only new replicas RUNNING ` +
+        `${rolled ? `${ms(r.allNewAfterMs)} ms` : '**never**'} after the redeploy${r.error ? `; serve.run failed: ${r.error}` : ''}); ` +
+        `${roll.whole.failed} in the whole run; p99 ${ms(r.window.p99)} ms in that window against ${ms(r.before.p99)} ms before it`,
+      met: r.window.failed === 0 && rolled && !r.error,
+      value: r.window.failed,
+    });
+  } else goals.push({ goal: rollGoal, measured: why('rolling-update'), met: null });
+
+  const lines: string[] = [
+    '# autoscale: a step load against an autoscaled deployment and fixed replica counts',
+    '',
+    '```',
+    a.command,
+    '```',
+    '',
+    `Measured ${a.date} at commit ${c.git.commit}${c.git.dirtySrc ? ' (with uncommitted changes under src/)' : ''}; ${cpus().length} CPUs, Node ${process.version}; ` +
+      `load average (1, 5, 15 min) ${c.load.before.map((l) => l.toFixed(2)).join(', ')} before, ${c.load.after?.map((l) => l.toFixed(2)).join(', ') ?? '?'} after.`,
+    `Every request does ${c.workMs} ms of CPU work (${c.iterations} iterations, calibrated in the bench process) in a replica, so one replica ` +
+      `serves about ${c.capacityPerReplica} req/s. Poisson arrivals through the HTTP proxy (open loop, latency from when each was due): ` +
+      c.phases.map((p) => `${p.rate}/s for ${p.durationMs / 1000} s`).join(', then ') +
+      `. Autoscaled: \`${JSON.stringify(c.autoscalingConfig)}\`. Every deployment: \`${JSON.stringify(c.deploymentOptions)}\`. ` +
+      `Rolling update: ${c.autoscalingConfig.maxReplicas} fixed replicas at ${c.rollingRate}/s for ${c.rollingMs / 1000} s, redeployed with a new constructor argument at ${c.redeployAtMs / 1000} s.`,
+    '',
+    '| goal | measured | met? |',
+    '|---|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${yes(g.met)} |`),
+    '',
+  ];
+  for (const f of failed) lines.push(`**${f.name} did not run:** ${firstLine(f.error)}`, '');
+
+  lines.push(
+    '| variant | phase | offered/s | requests | replies/s | p50 ms | p99 ms | max ms | failed | server CPU (cores) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|---:|',
+  );
+  for (const v of ok) {
+    for (const p of v.phases) {
+      const w = p.window;
+      lines.push(`| ${v.name} | ${p.name} ${sec(p.startMs)}-${sec(p.endMs)} s | ${p.rate} | ${w.count} | ${Math.round(w.throughput)} | ${ms(w.p50)} | ${ms(w.p99)} | ${ms(w.max)} | ${errs(w)} | ${Number.isFinite(p.serverCores) ? p.serverCores.toFixed(2) : 'n/a'} |`);
+    }
+    const w = v.whole;
+    lines.push(`| ${v.name} | whole run | | ${w.count} | ${Math.round(w.throughput)} | ${ms(w.p50)} | ${ms(w.p99)} | ${ms(w.max)} | ${errs(w)} | |`);
+  }
+  lines.push(
+    '',
+    'A request counts in the phase in which it was due; p99 is of successful replies; "failed" is every request without a 2xx reply ' +
+      '(a status, a closed connection, a 10 s timeout). Server CPU is the server process (proxy and replica threads) over the phase.',
+    `Load generator (this process): ${ok.map((v) => `${v.name} ${v.generator.cores.toFixed(2)} cores, sent at most ${ms(v.generator.maxLagMs)} ms late${v.generator.queued ? `, ${v.generator.queued} waited for a connection` : ''}`).join('; ')}.`,
+    '',
+  );
+
+  for (const v of ok) {
+    if (v.name !== 'autoscale' && v.name !== 'rolling-update') continue;
+    lines.push(`## ${v.name}: replicas over time (serve.status() every 100 ms; t from the start of the load)`, '');
+    const shown = v.events.slice(0, 60);
+    for (const e of shown) lines.push(`- ${sec(e.t)} s: ${e.event}`);
+    if (v.events.length > shown.length) lines.push(`- … ${v.events.length - shown.length} more in results.json`);
+    lines.push(`- first reply per replica (proxy): ${v.firstServed.map((f) => `${f.replica} at ${sec(f.t)} s`).join(', ')}`);
+    lines.push(`- replies per replica: ${Object.entries(v.servedByReplica).map(([k, n]) => `${k} ${n}`).join(', ')}`, '');
+  }
+
+  const svg = charts.files.filter((f) => f.endsWith('.svg'));
+  for (const f of svg) {
+    const png = f.replace(/\.svg$/, '.png');
+    const image = charts.files.includes(png) ? png : f;
+    lines.push(`![${f}](${chartName(image)})`, '', `[SVG](${chartName(f)}) (hover a line for its name)${image === png ? '' : '; no PNG'}`, '');
+  }
+  for (const n of charts.notes) lines.push(`${n}`, '');
+  return { text: lines.join('\n'), goals };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}

@@ -1,0 +1,210 @@
+// Autoscaling under a step load: low → high → low arrivals (open loop, Poisson) through the HTTP proxy to a
+// deployment whose requests each burn ~4 ms of CPU, against an autoscaled deployment (1-2 replicas) and fixed 1
+// and fixed 2 replicas; then a rolling update (a redeploy with a new constructor argument) of 2 replicas at
+// 70% of their capacity. Each variant runs in its own server process (server.ts).
+//
+//   npm run bench -- autoscale [--only=fixed-1,fixed-2,autoscale,rolling-update] [--quick]
+//                              [--phases=10,15,15] [--work-ms=4] [--low=0.3] [--high=1.6]
+//                              [--rolling-load=0.7] [--rolling-seconds=20] [--redeploy-at=8]
+//                              [--max-replicas=2] [--target-ongoing=2] [--upscale-delay-ms=0]
+//                              [--downscale-delay-ms=2000] [--max-queued=N]
+//
+// Writes bench/out/autoscale/{results.json,summary.md,autoscale.svg,autoscale.png,rolling-update.svg,
+// rolling-update.png}; a full run (no --only, no --quick) also writes bench/results/autoscale.md and the charts
+// beside it. bench/README.md says what each figure means.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ScenarioContext } from '../lib/scenario-runner.ts';
+import { replicaEvents, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
+import { renderTimelineChart } from './chart.ts';
+import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts';
+import type { ServerConfig } from './protocol.ts';
+import { placePhases, type Phase } from './step-load.ts';
+import { runVariant, type VariantSpec } from './variant-process.ts';
+import { calibrate } from './work.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+export const description = 'autoscaling under a step load (low, high, low) vs fixed 1 and 2 replicas; a rolling update at 70% load';
+
+const VARIANTS = ['fixed-1', 'fixed-2', 'autoscale', 'rolling-update'] as const;
+
+const num = (v: string | boolean | undefined, fallback: number) => (typeof v === 'string' && v !== '' ? Number(v) : fallback);
+
+export async function run(ctx: ScenarioContext): Promise<void> {
+  const f = ctx.flags;
+  const only = typeof f.only === 'string' ? f.only.split(',') : null;
+  const unknown = only?.filter((o) => !(VARIANTS as readonly string[]).includes(o)) ?? [];
+  if (unknown.length) throw new Error(`--only: no variant ${unknown.join(', ')} (variants: ${VARIANTS.join(', ')})`);
+  const wanted = (v: string) => !only || only.includes(v);
+  const phaseSeconds = typeof f.phases === 'string' ? f.phases.split(',').map(Number) : ctx.quick ? [4, 6, 6] : [10, 15, 15];
+  if (phaseSeconds.length !== 3 || !phaseSeconds.every((s) => s > 0)) throw new Error('--phases takes three durations in seconds (low, high, low)');
+  const workMs = num(f['work-ms'], 4);
+  const capacity = 1000 / workMs; // one replica's requests per second, nominal
+  const maxReplicas = num(f['max-replicas'], 2);
+  const low = Math.round(num(f.low, 0.3) * capacity);
+  const high = Math.round(num(f.high, 1.6) * capacity);
+  const rollingRate = Math.round(num(f['rolling-load'], 0.7) * maxReplicas * capacity);
+  const rollingMs = num(f['rolling-seconds'], ctx.quick ? 8 : 20) * 1000;
+  const redeployAtMs = num(f['redeploy-at'], ctx.quick ? 3 : 8) * 1000;
+  const autoscalingConfig = {
+    minReplicas: 1,
+    maxReplicas,
+    targetOngoingRequests: num(f['target-ongoing'], 2),
+    upscaleDelayMs: num(f['upscale-delay-ms'], 0),
+    downscaleDelayMs: num(f['downscale-delay-ms'], 2000),
+    metricsIntervalMs: 100,
+    lookBackPeriodMs: 1000,
+  };
+  const common: Record<string, unknown> = typeof f['max-queued'] === 'string' ? { maxQueuedRequests: Number(f['max-queued']) } : {};
+
+  const iterations = typeof f.iterations === 'string' ? Number(f.iterations) : calibrate(workMs);
+  const phases: Phase[] = [
+    { name: 'low', rate: low, durationMs: phaseSeconds[0] * 1000 },
+    { name: 'high', rate: high, durationMs: phaseSeconds[1] * 1000 },
+    { name: 'low', rate: low, durationMs: phaseSeconds[2] * 1000 },
+  ];
+  const server = (options: Record<string, unknown>): ServerConfig => ({ iterations, options: { ...common, ...options }, sampleEveryMs: 100 });
+  const specs: VariantSpec[] = [
+    { name: 'fixed-1', server: server({ numReplicas: 1 }), phases },
+    { name: `fixed-${maxReplicas}`, server: server({ numReplicas: maxReplicas }), phases },
+    { name: 'autoscale', server: server({ autoscalingConfig }), phases },
+    {
+      name: 'rolling-update',
+      server: server({ numReplicas: maxReplicas }),
+      phases: [{ name: 'steady', rate: rollingRate, durationMs: rollingMs }],
+      redeployAtMs,
+    },
+  ].filter((s, i) => wanted(VARIANTS[i]));
+
+  const git = gitState();
+  const config = {
+    workMs, iterations, capacityPerReplica: capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig,
+    deploymentOptions: { maxOngoingRequests: 8, ...common }, git, load: { before: loadavg() },
+  };
+  ctx.record('config', config);
+  ctx.log(`work ${workMs} ms = ${iterations} iterations; one replica ~${capacity} req/s; step ${low} → ${high} → ${low}/s; ` +
+    `rolling update at ${rollingRate}/s; commit ${git.commit}${git.dirtySrc ? ' (src/ has uncommitted changes)' : ''}`);
+
+  const analyses: Analysis['variants'] = [];
+  for (const spec of specs) {
+    ctx.log(`== ${spec.name} (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    const outcome = await runVariant(spec, ctx.log);
+    if (!outcome.ok) {
+      ctx.log(`  ${spec.name} did not run: ${outcome.error}`);
+      analyses.push({ name: spec.name, error: outcome.error });
+      continue;
+    }
+    const a = analyzeVariant(outcome.run, autoscalingConfig.upscaleDelayMs);
+    analyses.push(a);
+    ctx.log(`  ${spec.name}: ${a.phases.map((p) => `${p.name} p99 ${p.window.p99.toFixed(1)} ms, ${p.window.failed} failed`).join('; ')}`);
+  }
+  (config.load as Record<string, unknown>).after = loadavg();
+
+  const analysis: Analysis = { config, variants: analyses, date: new Date().toISOString(), command: `npm run bench -- autoscale ${process.argv.slice(3).join(' ')}`.trim() };
+  ctx.record('variants', analyses);
+  const charts = await writeCharts(ctx, analysis);
+  const summary = renderSummary(analysis, charts);
+  ctx.record('goals', summary.goals);
+  writeFileSync(join(ctx.outDir, 'summary.md'), summary.text);
+  ctx.log('\n' + summary.text);
+  if (!only && !ctx.quick) {
+    const notes = existsSync(join(here, 'NOTES.md')) ? '\n' + readFileSync(join(here, 'NOTES.md'), 'utf8') : '';
+    const results = join(root, 'bench', 'results');
+    const committed = (file: string) => (file.startsWith('autoscale') ? file : `autoscale-${file}`);
+    writeFileSync(join(results, 'autoscale.md'), renderSummary(analysis, charts, committed).text + notes);
+    for (const file of charts.files) copyFileSync(join(ctx.outDir, file), join(results, committed(file)));
+    ctx.log('wrote bench/results/autoscale.md and its charts');
+  }
+}
+
+function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysis {
+  const r = run.records;
+  const end = r.phases.at(-1)!.endMs;
+  const a: VariantAnalysis = {
+    name: run.name,
+    phases: r.phases.map((p) => ({ name: p.name, rate: p.rate, startMs: p.startMs, endMs: p.endMs, window: windowStats(r, p.startMs, p.endMs), serverCores: serverCores(run.samples, p.startMs, p.endMs) })),
+    whole: windowStats(r, 0, end),
+    generator: { cores: run.generatorCpuMs / end, maxLagMs: r.maxLagMs, queued: r.queued },
+    series: timeSeries(run),
+    events: replicaEvents(run.samples),
+    firstServed: run.firstServed,
+    servedByReplica: run.samples.at(-1)?.served ?? {},
+    lastDeployment: run.samples.at(-1)?.deployment ?? null,
+  };
+  if (run.name === 'autoscale' && r.phases.length >= 3) {
+    a.scaleUp = scaleUp(run, r.phases[1].startMs);
+    a.scaleDown = scaleDown(run, r.phases[2].startMs, end);
+    a.upscaleDelayMs = upscaleDelayMs;
+  }
+  const roll = rollingWindow(run, end);
+  if (run.redeploy && roll) {
+    a.redeploy = {
+      ...run.redeploy,
+      ...roll,
+      window: windowStats(r, roll.from, roll.to),
+      before: windowStats(r, 0, roll.from),
+      after: windowStats(r, roll.to, end),
+    };
+  }
+  return a;
+}
+
+async function writeCharts(ctx: ScenarioContext, analysis: Analysis): Promise<{ files: string[]; notes: string[] }> {
+  const files: string[] = [];
+  const notes: string[] = [];
+  const step = analysis.variants.filter((v): v is VariantAnalysis => !('error' in v) && v.name !== 'rolling-update');
+  const rolling = analysis.variants.find((v): v is VariantAnalysis => !('error' in v) && v.name === 'rolling-update');
+  const phases = placePhases(analysis.config.phases);
+  const charts: Array<{ file: string; svg: string }> = [];
+  if (step.length) {
+    charts.push({
+      file: 'autoscale.svg',
+      svg: renderTimelineChart(step.map((v) => ({ label: v.name, points: v.series, showTarget: v.name === 'autoscale' })), {
+        title: `Step load ${phases.map((p) => p.rate).join(' → ')} req/s (${analysis.config.workMs} ms of CPU each): replicas and p99 over time`,
+        phases,
+      }),
+    });
+  }
+  if (rolling?.redeploy) {
+    const markers = [{ t: rolling.redeploy.sentAt, label: 'redeploy' }];
+    if (Number.isFinite(rolling.redeploy.doneAt)) markers.push({ t: rolling.redeploy.doneAt, label: 'serve.run resolved' });
+    if (rolling.redeploy.allNewAfterMs !== null) markers.push({ t: rolling.redeploy.sentAt + rolling.redeploy.allNewAfterMs, label: 'all new' });
+    charts.push({
+      file: 'rolling-update.svg',
+      svg: renderTimelineChart([{ label: 'rolling-update', points: rolling.series, showTarget: true }], {
+        title: `Rolling update of ${analysis.config.autoscalingConfig.maxReplicas} replicas at ${analysis.config.rollingRate} req/s`,
+        phases: placePhases([{ name: 'steady', rate: analysis.config.rollingRate, durationMs: analysis.config.rollingMs }]),
+        markers,
+      }),
+    });
+  }
+  for (const c of charts) {
+    writeFileSync(join(ctx.outDir, c.file), c.svg);
+    files.push(c.file);
+    const png = c.file.replace(/\.svg$/, '.png');
+    try {
+      const { default: sharp } = await import('sharp');
+      await sharp(Buffer.from(c.svg), { density: 96 }).png().toFile(join(ctx.outDir, png));
+      files.push(png);
+    } catch (err) {
+      notes.push(`${png} skipped: sharp could not render the SVG (${(err as Error).message})`);
+    }
+  }
+  return { files, notes };
+}
+
+function gitState(): { commit: string; dirtySrc: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirtySrc: dirty };
+  } catch {
+    return { commit: 'unknown', dirtySrc: false };
+  }
+}
+
