@@ -39,6 +39,8 @@ export const START_ATTEMPTS = 3;
 export const STABLE_AFTER_MS = 10_000;
 /** How often a deployment without autoscaling asks its replicas for their load (multiplexed models, status). */
 export const LOAD_POLL_MS = 1_000;
+/** A replica starting for longer than this is named in status(): its constructor or init() may never finish. */
+export const SLOW_START_MS = 30_000;
 
 export class DeploymentState {
   readonly id: string;
@@ -54,6 +56,8 @@ export class DeploymentState {
   #nextIndex = 0;
   #failures = 0;
   #retryAt = 0;
+  /** When the latest failure of the streak happened (ms). */
+  #failedAt = 0;
   #lastError = '';
   #served = false;
   #failed: Error | undefined;
@@ -141,6 +145,7 @@ export class DeploymentState {
       return;
     }
     this.#checkStable(now);
+    this.#flagSlowStarts(now);
     this.#sampleLoad(now, queued);
     this.#autoscale(now);
     this.#checkHealth(now);
@@ -192,7 +197,17 @@ export class DeploymentState {
 
   #checkStable(now: number): void {
     if (this.#failures === 0) return;
-    if (this.#replicas.some(r => r.state === 'RUNNING' && now - r.since >= STABLE_AFTER_MS)) this.#failures = 0;
+    // Only a replica that came up after the latest failure ends the streak: a sibling that was up all along says
+    // nothing about the one that keeps dying, and would reset its back-off on every tick.
+    if (this.#replicas.some(r => r.state === 'RUNNING' && r.since >= this.#failedAt && now - r.since >= STABLE_AFTER_MS)) this.#failures = 0;
+  }
+
+  #flagSlowStarts(now: number): void {
+    for (const r of this.#replicas) {
+      if (r.state === 'STARTING' && now - r.since >= SLOW_START_MS) {
+        r.reason = `starting for ${Math.round((now - r.since) / 1000)} s: its constructor or init() has not finished`;
+      }
+    }
   }
 
   #sampleLoad(now: number, queued: number): void {
@@ -211,10 +226,12 @@ export class DeploymentState {
   #autoscale(now: number): void {
     const scaling = this.#target.options.autoscaling;
     if (!scaling) return;
-    const current = this.#replicas.filter(r => isActive(r) && r.version === this.#target.version).length;
+    // The policy moves from the target, as in Ray, not from the replicas there are now: a replica that died, one
+    // not yet created at the first tick (initialReplicas), or a version rolling in waves would otherwise read as a
+    // scale-down that skips downscaleDelayMs, and its replacement would wait upscaleDelayMs.
     const decision = decideScale({
       config: scaling,
-      currentReplicas: current,
+      currentReplicas: this.#targetReplicas,
       totalOngoingRequests: averageOngoing(this.#samples, now, scaling.lookBackPeriodMs),
       now,
       state: this.#scale,
@@ -331,7 +348,10 @@ export class DeploymentState {
           r.ref = ref;
           if (r.state !== 'STARTING') {
             // Stopped while it started: end it now that there is something to end.
-            void this.#actions.stop(ref, 0).catch(() => {}).finally(() => this.#remove(r));
+            void this.#actions.stop(ref, 0).catch(() => {}).finally(() => {
+              this.#remove(r);
+              this.#wake(); // a delete or a failed deploy may be waiting for it to be gone
+            });
             return;
           }
           transition(r, 'RUNNING', this.#now());
@@ -384,6 +404,7 @@ export class DeploymentState {
 
   #noteFailure(message: string, now: number, cause?: unknown): void {
     this.#failures++;
+    this.#failedAt = now;
     this.#lastError = message;
     this.#retryAt = now + restartDelayMs(this.#failures);
     if (!this.#served && this.#failures >= START_ATTEMPTS && !this.#failed) {
@@ -453,6 +474,8 @@ export class DeploymentState {
     if (this.#failures > 0) parts.push(`${this.#failures} failures in a row; last: ${this.#lastError}`);
     const waiting = this.#replicas.filter(r => r.state === 'PENDING' && r.reason?.startsWith('waiting for'));
     if (waiting.length > 0) parts.push(`${waiting.length} replica(s) PENDING, ${waiting[0].reason}`);
+    const slow = this.#replicas.find(r => r.state === 'STARTING' && r.reason);
+    if (slow) parts.push(`replica ${slow.name} has been ${slow.reason}`);
     if (this.#scaleError) parts.push(`autoscaling policy: ${this.#scaleError}`);
     if (this.#oversubscribed && this.#placement.cpuWarning()) parts.push(this.#oversubscribed);
     return parts.join('; ');
