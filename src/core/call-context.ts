@@ -7,14 +7,35 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly method: string;
   readonly actor: string;
+  /** The multiplexed model id the caller set for this call (serve's model multiplexing); '' when none. */
+  readonly multiplexedModelId: string;
 }
 
 /** A served call's context, which also gives its cancellation without making an AbortSignal. */
 interface ServedContext extends CallContext {
   readonly cancellation: CallSignal;
+  /** The caller's model id as it came, undefined when none. */
+  readonly modelId: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<ServedContext>();
+
+/** Whether this thread has served a call that carried a model id: until then callModelId() reads no context. */
+let modelIdsServed = false;
+
+/** @internal The call server met a call with a model id. */
+export function noteModelIdServed(): void {
+  modelIdsServed = true;
+}
+
+/**
+ * The model id of the call being served, or undefined: what serve's handles pass on to the calls a replica
+ * makes (Ray propagates it through handles). One boolean test in a thread that never served such a call, so
+ * calls without model ids pay nothing for it.
+ */
+export function callModelId(): string | undefined {
+  return modelIdsServed ? storage.getStore()?.modelId : undefined;
+}
 
 export function runInCallContext<T>(context: ServedContext, fn: () => T): T {
   return storage.run(context, fn);

@@ -5,7 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { fromErrorRecord, toErrorRecord } from '../errors/index.ts';
 import { FramedPort } from './framed-port.ts';
 import { IdTable } from './id-table.ts';
-import { runInCallContext, type CallContext } from './call-context.ts';
+import { noteModelIdServed, runInCallContext, type CallContext } from './call-context.ts';
 import { CallSignal } from './call-signal.ts';
 import { ActorDiedError, UnknownMethodError } from './errors.ts';
 import { LIMIT_METHOD, LOAD_METHOD, loadReport } from './reserved-calls.ts';
@@ -18,7 +18,11 @@ class Running implements CallContext {
   cancelled = false;
   credit?: { n: number; wake?: () => void };
 
-  constructor(readonly method: string, readonly actor: string) {}
+  constructor(readonly method: string, readonly actor: string, readonly modelId: string | undefined) {}
+
+  get multiplexedModelId(): string {
+    return this.modelId ?? '';
+  }
 
   // Most calls never look at their cancellation, and fewer still need a whole AbortSignal (an AbortController
   // per call costs more than a small call on Node 20): both are made on first use.
@@ -181,7 +185,8 @@ export class CallServer {
       port.send({ t: 'err', id: m.id, e: new UnknownMethodError(this.#label, m.m, this.#methods) });
       return;
     }
-    const running = new Running(m.m, this.#label);
+    const running = new Running(m.m, this.#label, m.mm);
+    if (m.mm !== undefined) noteModelIdServed();
     if (m.s || this.#active >= this.#maxConcurrency || this.#waiting.length > 0) {
       void this.#runLater(port, calls, m, fn, running);
       return;

@@ -299,6 +299,9 @@ let keyIds = new Map<string, number>();
 let compactStore: ObjectStore | undefined;
 let compactRefs: ObjectRef[] = [];
 const KEY_AGAIN = 0xff;
+/** Flag bits of a compact call. */
+const CALL_STREAM = 1;
+const CALL_MODEL = 2;
 const MAX_KEYS = 0xffff;
 
 let scratch = new Uint8Array(4096);
@@ -436,7 +439,7 @@ function writeMessage(m: any): boolean {
   const id = m.id;
   if (kind === undefined || !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) return false;
   // A field this format does not know (the protocol grew) must not be dropped silently.
-  if (countFields(m) !== fieldCount[m.t]! + ('s' in m ? 1 : 0)) return false;
+  if (countFields(m) !== fieldCount[m.t]! + ('s' in m ? 1 : 0) + ('mm' in m ? 1 : 0)) return false;
   valuesLeft = MAX_INLINE_VALUES;
   room(5);
   scratch[pos] = kind;
@@ -445,11 +448,16 @@ function writeMessage(m: any): boolean {
   switch (m.t) {
     case 'call': {
       const args = m.a;
+      const mm = m.mm;
       if (!Array.isArray(args) || args.length > MAX_INLINE_ARGS || (m.s !== undefined && m.s !== 1)) return false;
+      if (mm !== undefined && typeof mm !== 'string') return false;
       room(2);
-      scratch[pos++] = m.s === 1 ? 1 : 0;
+      // Flags: CALL_STREAM, and CALL_MODEL when a multiplexed model id follows the method name (as a key: a
+      // frame of calls for the same model writes it once).
+      scratch[pos++] = (m.s === 1 ? CALL_STREAM : 0) | (mm !== undefined ? CALL_MODEL : 0);
       scratch[pos++] = args.length;
       if (!writeKey(m.m)) return false;
+      if (mm !== undefined && !writeKey(mm)) return false;
       for (let i = 0; i < args.length; i++) if (!(i in args) || !writeValue(args[i])) return false;
       return true;
     }
@@ -587,12 +595,15 @@ function decodeCompact(bytes: Uint8Array): object[] {
     at += 5;
     switch (t) {
       case 'call': {
-        const stream = bytes[at++] === 1;
+        const flags = bytes[at++]!;
         const argc = bytes[at++]!;
         const m = readKey();
+        const mm = flags & CALL_MODEL ? readKey() : undefined;
         const a = new Array(argc);
         for (let i = 0; i < argc; i++) a[i] = readValue();
-        out.push(stream ? { t, id, m, a, s: 1 } : { t, id, m, a });
+        if (flags === 0) out.push({ t, id, m, a });
+        else if (flags === CALL_STREAM) out.push({ t, id, m, a, s: 1 });
+        else out.push(flags & CALL_STREAM ? { t, id, m, a, s: 1, mm } : { t, id, m, a, mm });
         break;
       }
       case 'ok':

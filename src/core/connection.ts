@@ -11,6 +11,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** @internal The caller already checked that the arguments can cross threads: the handle skips the check. */
   argsChecked?: boolean;
+  /** The multiplexed model id this call is for (serve's model multiplexing); the actor reads it from its call context. */
+  multiplexedModelId?: string;
 }
 
 interface Pending {
@@ -84,7 +86,9 @@ export class Connection {
       const pending: Pending = { method, resolve, reject, batch: this.#port.sentBatches };
       this.#pending.set(id, pending);
       if (signal) this.#wireAbort(id, pending, signal);
-      this.#port.send({ t: 'call', id, m: method, a: args });
+      const mm = options.multiplexedModelId;
+      // Without a model id the message keeps the shape it always had (the compact codec's common case).
+      this.#port.send(mm === undefined ? { t: 'call', id, m: method, a: args } : { t: 'call', id, m: method, a: args, mm });
       this.#updateRef();
     });
   }
@@ -134,7 +138,8 @@ export class Connection {
       pending.batch = this.#port.sentBatches;
       this.#pending.set(id, pending);
       if (options.signal) this.#wireAbort(id, pending, options.signal);
-      this.#port.send({ t: 'call', id, m: method, a: args, s: 1 });
+      const mm = options.multiplexedModelId;
+      this.#port.send(mm === undefined ? { t: 'call', id, m: method, a: args, s: 1 } : { t: 'call', id, m: method, a: args, s: 1, mm });
       this.#updateRef();
     };
     const finish = () => {

@@ -6,7 +6,8 @@ import type { ErrorRecord } from '../errors/index.ts';
 import type { Frame } from './codec.ts';
 
 // ---- call traffic: caller → actor ----
-export interface CallMessage { t: 'call'; id: number; m: string; a: unknown[]; s?: 1 /* stream */ }
+/** `mm`: the multiplexed model id the caller set (serve's handle option or the x-troupe-model-id header); absent when none. */
+export interface CallMessage { t: 'call'; id: number; m: string; a: unknown[]; s?: 1 /* stream */; mm?: string }
 export interface CancelMessage { t: 'cancel'; id: number }
 export interface CreditMessage { t: 'credit'; id: number; n: number }
 export type ToActor = CallMessage | CancelMessage | CreditMessage;

@@ -11,6 +11,7 @@ const OPEN = ascii('{"level":"info","msg":"access","time":');
 const PATH = ascii(',"path":');
 const STATUS = ascii(',"status":');
 const LATENCY = ascii(',"latencyMs":');
+const MODEL_ID = ascii(',"modelId":');
 /** Bytes of the line beside its strings and numbers (keys, and the closing `}` and newline), and the most a
  *  number can take. */
 const FIXED_BYTES = OPEN.length + PATH.length + STATUS.length + LATENCY.length + ',"requestId":'.length +
@@ -52,7 +53,8 @@ function json(v: string | undefined): string {
 /** The most bytes the line of `e` can take. */
 export function accessLineBound(e: AccessLogEntry): number {
   return FIXED_BYTES + 2 * NUMBER_BYTES + stringBound(e.time) + stringBound(e.requestId) + stringBound(e.app) +
-    stringBound(e.deployment) + stringBound(e.replica) + stringBound(e.method) + stringBound(e.path);
+    stringBound(e.deployment) + stringBound(e.replica) + stringBound(e.method) + stringBound(e.path) +
+    (e.modelId === undefined ? 0 : MODEL_ID.length + stringBound(e.modelId));
 }
 
 /** Writes the line of `e` at `at` (room for accessLineBound(e) bytes is the caller's job); returns the new end. */
@@ -72,6 +74,11 @@ export function writeAccessLine(buf: Buffer, at: number, e: AccessLogEntry): num
   at = num(buf, at, e.status);
   at = put(buf, at, LATENCY);
   at = num(buf, at, e.latencyMs);
+  // Only requests for a multiplexed model have one (JSON.stringify leaves the key out likewise).
+  if (e.modelId !== undefined) {
+    at = put(buf, at, MODEL_ID);
+    at = str(buf, at, e.modelId);
+  }
   buf[at] = 0x7d; // }
   buf[at + 1] = 0x0a;
   return at + 2;

@@ -15,6 +15,8 @@ export interface ErrorReply {
 const OVERLOADED = new Set(['TROUPE_ERR_BACKPRESSURE', 'TROUPE_ERR_BATCH_QUEUE_FULL']);
 const SERVICE_UNAVAILABLE = new Set(['TROUPE_ERR_NO_REPLICA', 'TROUPE_ERR_REPLICA_DIED', 'TROUPE_ERR_SHUTTING_DOWN', 'TROUPE_ERR_DRAINING']);
 const GATEWAY_TIMEOUT = new Set(['TROUPE_ERR_REQUEST_TIMEOUT', 'TROUPE_ERR_TIMEOUT']);
+// The client left out what the call needs: a @multiplexed loader got no x-troupe-model-id.
+const BAD_REQUEST = new Set(['TROUPE_ERR_NO_MODEL_ID']);
 
 export function describeError(err: unknown): ErrorReply {
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as {
@@ -31,6 +33,7 @@ export function describeError(err: unknown): ErrorReply {
   }
   if (code && SERVICE_UNAVAILABLE.has(code)) return reply(503, code, message, stripInternal(details), false);
   if (code && GATEWAY_TIMEOUT.has(code)) return reply(504, code, message, stripInternal(details), false);
+  if (code && BAD_REQUEST.has(code)) return reply(400, code, message, stripInternal(details), false);
 
   const status = details.status;
   const isHttp = code?.startsWith('TROUPE_ERR_') && (e.name === 'HttpError' || code === 'TROUPE_ERR_HTTP' || HTTP_CODES.has(code));

@@ -57,6 +57,8 @@ export class Exchange {
   app: string | undefined;
   deployment: string | undefined;
   replica: string | undefined;
+  /** The x-troupe-model-id header, when the request had one: the call's multiplexed model id. */
+  modelId: string | undefined;
   /** 0 until a status is sent; 499 when the client went away first. */
   status = 0;
   aborted = false;
@@ -248,7 +250,7 @@ export class Exchange {
   }
 
   logEntry(): AccessLogEntry {
-    return {
+    const entry: AccessLogEntry = {
       time: isoNow(),
       requestId: this.requestId,
       app: this.app,
@@ -259,5 +261,7 @@ export class Exchange {
       status: this.status,
       latencyMs: Math.round((performance.now() - this.start) * 1000) / 1000,
     };
+    if (this.modelId !== undefined) entry.modelId = this.modelId;
+    return entry;
   }
 }

@@ -19,6 +19,8 @@ export interface CallOptions {
   requestId: string;
   /** Optional: the target reports which replica took the call, for the access log (call it as a method). */
   onReplica?(replicaId: string): void;
+  /** The request's `x-troupe-model-id` header: the @multiplexed model the call is for. Undefined when absent or empty. */
+  readonly multiplexedModelId?: string;
 }
 
 export interface IngressTarget {
@@ -106,6 +108,8 @@ export interface AccessLogEntry {
   path: string;
   status: number;
   latencyMs: number;
+  /** The request's x-troupe-model-id (a multiplexed model); only present when the request had one. */
+  modelId?: string;
 }
 
 export interface HttpLogger {

@@ -1,11 +1,13 @@
 // DeploymentHandle<T>: typed, awaitable calls to a deployment through this thread's router.
 // A call returns a DeploymentResponse: await it, cancel it, or pass it un-awaited to another handle call.
-import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializableArgs, CallSignal } from '../core/index.ts';
-import { routerFor } from './router.ts';
+// handle.options({ multiplexedModelId }) gives a handle whose calls are for one model (@multiplexed).
+import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializableArgs, CallSignal, callModelId } from '../core/index.ts';
+import { MultiplexOptionError } from './errors.ts';
+import { routerFor, type RouteOptions } from './router.ts';
 
 type AnyFn = (...args: any[]) => any;
 type MethodKeys<T> = {
-  [K in keyof T]: T[K] extends AnyFn ? (K extends 'init' | 'constructor' | 'reconfigure' | 'checkHealth' ? never : K) : never;
+  [K in keyof T]: T[K] extends AnyFn ? (K extends 'init' | 'constructor' | 'reconfigure' | 'checkHealth' | 'options' ? never : K) : never;
 }[keyof T];
 
 /** An argument may be the value itself or an un-awaited response that will produce it. */
@@ -19,8 +21,23 @@ export type DeploymentMethod<F> = F extends (...args: infer A) => infer R
     : (...args: Chainable<A>) => DeploymentResponse<Awaited<R>>
   : never;
 
-export type DeploymentHandle<T> = { readonly [K in MethodKeys<T>]: DeploymentMethod<T[K]> } & { readonly [handleBrand]: DeploymentAddress };
+export type DeploymentHandle<T> = { readonly [K in MethodKeys<T>]: DeploymentMethod<T[K]> } & {
+  /** The same deployment, its calls made with these options (Ray's handle.options()). A method named
+   *  `options` on the class cannot be called through a handle. */
+  options(options: HandleOptions): DeploymentHandle<T>;
+  readonly [handleBrand]: DeploymentAddress;
+};
 declare const handleBrand: unique symbol;
+
+/** Options of a handle's calls (handle.options()). */
+export interface HandleOptions {
+  /**
+   * The @multiplexed model the calls are for: the router prefers replicas that hold it, and the replica reads
+   * it with getMultiplexedModelId(). '' for none. Without this option, a call made inside a replica call that
+   * has a model id carries that id on (as Ray does); '' stops that.
+   */
+  multiplexedModelId?: string;
+}
 
 export interface DeploymentAddress {
   runtimeId: string;
@@ -59,10 +76,13 @@ export class DeploymentResponse<T> implements PromiseLike<T> {
 }
 
 const addressKey = Symbol('troupe.deploymentAddress');
+const optionsKey = Symbol('troupe.handleOptions');
 class DeploymentHandleTarget {
   readonly [addressKey]: DeploymentAddress;
-  constructor(address: DeploymentAddress) {
+  readonly [optionsKey]: HandleOptions | undefined;
+  constructor(address: DeploymentAddress, options: HandleOptions | undefined) {
     this[addressKey] = address;
+    this[optionsKey] = options;
   }
 }
 markExtensionClass(DeploymentHandleTarget);
@@ -72,17 +92,50 @@ const ignored = new Set<string>(['then', 'catch', 'finally', 'toJSON']);
 
 /** The same handle, with every call cancelled when `signal` aborts. */
 export function withSignal<T>(handle: DeploymentHandle<T>, signal: AbortSignal): DeploymentHandle<T> {
-  return makeDeploymentHandle<T>(deploymentAddressOf(handle), signal);
+  return makeDeploymentHandle<T>(deploymentAddressOf(handle), signal, (handle as any)[optionsKey]);
 }
 
-export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: AbortSignal): DeploymentHandle<T> {
+/** Checks handle.options()'s argument and merges it over the handle's own. */
+function mergeOptions(base: HandleOptions | undefined, options: HandleOptions, deployment: string): HandleOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`handle.options() of deployment ${deployment} takes an object such as { multiplexedModelId: 'id' }`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'multiplexedModelId') throw new TypeError(`handle.options() of deployment ${deployment}: unknown option '${key}'; the options are multiplexedModelId`);
+  }
+  const id = options.multiplexedModelId;
+  if (id !== undefined && typeof id !== 'string') {
+    throw new MultiplexOptionError(`handle.options() of deployment ${deployment}`, 'multiplexedModelId', `must be a string (the model id), got ${typeof id}`);
+  }
+  return id === undefined ? { ...base } : { ...base, multiplexedModelId: id };
+}
+
+/** What the router gets for calls of a handle with these options: undefined when its calls carry on the caller's model id. */
+function routeOf(options: HandleOptions | undefined): RouteOptions | undefined {
+  const id = options?.multiplexedModelId;
+  if (id === undefined) return undefined;
+  return id === '' ? {} : { multiplexedModelId: id };
+}
+
+/** The route of a call made now: the handle's own, else the model id of the replica call being served (if any). */
+function routeNow(fixed: RouteOptions | undefined): RouteOptions | undefined {
+  if (fixed !== undefined) return fixed;
+  const inherited = callModelId();
+  return inherited === undefined ? undefined : { multiplexedModelId: inherited };
+}
+
+export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: AbortSignal, options?: HandleOptions): DeploymentHandle<T> {
   const router = routerFor(address.runtimeId, address.deploymentId);
   const methods = new Map<string, Function>();
-  return new Proxy(new DeploymentHandleTarget(address), {
+  const fixedRoute = routeOf(options);
+  const withOptions = (more: HandleOptions) => makeDeploymentHandle<T>(address, signal, mergeOptions(options, more, address.deploymentId));
+  return new Proxy(new DeploymentHandleTarget(address, options), {
     get(_t, key) {
       if (key === addressKey) return address;
+      if (key === optionsKey) return options;
       if (key === 'constructor') return DeploymentHandleTarget;
       if (typeof key === 'symbol' || ignored.has(key)) return undefined;
+      if (key === 'options') return withOptions;
       let fn = methods.get(key);
       if (!fn) {
         fn = (...args: unknown[]) => callDeployment(address, key, args, signal);
@@ -94,6 +147,7 @@ export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: Abo
   }) as unknown as DeploymentHandle<T>;
 
   function callDeployment(addr: DeploymentAddress, method: string, args: unknown[], signal?: AbortSignal): any {
+    const route = routeNow(fixedRoute);
     const known = router.methods;
     const label = addr.deploymentId;
     if (known && !known.includes(method)) {
@@ -105,7 +159,7 @@ export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: Abo
       if (signal) signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
       const inner = (async function* () {
         const resolved = await resolveArgs(args, label, method);
-        yield* router.stream(method, resolved, controller.signal);
+        yield* router.stream(method, resolved, controller.signal, route);
       })();
       return {
         [Symbol.asyncIterator]() {
@@ -120,13 +174,13 @@ export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: Abo
     }
     // No async wrapper on the common path (arguments that are plain values): it cost a promise per call.
     return new DeploymentResponse(s => {
-      if (args.some(isResponse)) return resolveArgs(args, label, method).then(resolved => router.call(method, resolved, s));
+      if (args.some(isResponse)) return resolveArgs(args, label, method).then(resolved => router.call(method, resolved, s, route));
       try {
         checked(args, label, method);
       } catch (err) {
         return Promise.reject(err);
       }
-      return router.call(method, args, s);
+      return router.call(method, args, s, route);
     }, signal);
   }
 }
@@ -155,9 +209,18 @@ export function deploymentAddressOf(handle: object): DeploymentAddress {
   return address;
 }
 
+// A handle passed to another thread keeps its options (its model id); the signal of withSignal stays behind.
 registerExtension({
   Class: DeploymentHandleTarget,
   type: 0x14,
-  write: (h: DeploymentHandleTarget) => (h as any)[addressKey],
-  read: (address: DeploymentAddress) => makeDeploymentHandle(address),
+  write: (h: DeploymentHandleTarget) => {
+    const address = (h as any)[addressKey] as DeploymentAddress;
+    const options = (h as any)[optionsKey] as HandleOptions | undefined;
+    return options?.multiplexedModelId === undefined ? address : { ...address, multiplexedModelId: options.multiplexedModelId };
+  },
+  read: (wire: DeploymentAddress & HandleOptions) => {
+    if (wire.multiplexedModelId === undefined) return makeDeploymentHandle(wire);
+    const { multiplexedModelId, ...address } = wire;
+    return makeDeploymentHandle(address, undefined, { multiplexedModelId });
+  },
 });

@@ -29,6 +29,29 @@ t.test('every message kind round-trips in a compact frame', async t => {
   t.same(out, batch);
 });
 
+t.test('a call with a multiplexed model id goes compact, the id written once per frame', async t => {
+  const batch = [
+    { t: 'call', id: 1, m: 'predict', a: [1], mm: 'model-a' },
+    { t: 'call', id: 2, m: 'predict', a: [2], mm: 'model-a' },
+    { t: 'call', id: 3, m: 'tokens', a: [], s: 1, mm: 'model-b' },
+    { t: 'call', id: 4, m: 'predict', a: [3] },
+  ];
+  const { out, compact } = roundTrip(batch);
+  t.ok(compact);
+  t.same(out, batch);
+  t.notOk('mm' in out[3], 'a call without one gets no mm field');
+  const once = encodeMessages(batch.slice(0, 1), null).frame.bytes.length;
+  const twice = encodeMessages(batch.slice(0, 2), null).frame.bytes.length;
+  const plain = encodeMessages([{ t: 'call', id: 1, m: 'predict', a: [1] }], null).frame.bytes.length;
+  t.equal(once - plain, 1 + 'model-a'.length, 'the id costs its bytes and a length');
+  // The next call of the frame refers back to both the method name and the id (3 bytes each).
+  t.equal(twice - once, plain - 1 - (1 + 'predict'.length) + 3 + 3, 'a repeated id costs a 3-byte reference');
+  // An id the compact frame cannot carry (not ASCII) goes through msgpackr, intact.
+  const wide = roundTrip([{ t: 'call', id: 5, m: 'predict', a: [], mm: 'modèle' }]);
+  t.notOk(wide.compact);
+  t.equal(wide.out[0].mm, 'modèle');
+});
+
 t.test('primitive values: exact numbers, -0, NaN, infinities, big and small ints', async t => {
   const values = [undefined, null, true, false, 0, -0, NaN, Infinity, -Infinity, 1.5, -1e-300, 5e-324, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 64, -(2 ** 70), Number.MAX_VALUE];
   for (const v of values) {

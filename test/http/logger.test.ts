@@ -49,6 +49,8 @@ t.test('access lines are the JSON of their entry, whatever the strings and numbe
     { ...base, latencyMs: Number.NaN },
     { ...base, path: '/' + 'x'.repeat(70_000) }, // longer than the log's whole buffer
     { ...base, path: '/\ud800-lone-surrogate' },
+    { ...base, modelId: 'model-a' },
+    { ...base, modelId: 'mod\u00e8le "b"' },
   ];
   for (const e of entries) jsonLinesLogger.access(e);
   const stderr = process.stderr.write;
