@@ -22,6 +22,8 @@ export interface VariantRun {
   redeploy?: { sentAt: number; startedAt: number; doneAt: number; error?: string };
   /** CPU time of the load generator's process over the run, ms. */
   generatorCpuMs: number;
+  /** Busy CPU time of the whole machine (every process), ms since boot, sampled twice a second. */
+  machine?: Array<{ t: number; busyMs: number }>;
 }
 
 export interface Window {
@@ -178,6 +180,10 @@ export interface ScaleUp {
   /** The proxy's first reply from a replica that had not replied before the step. */
   firstServedAfterMs: number | null;
   newReplica: string | null;
+  /** Replicas listed (any state) and the target at the step: more than one means it scaled up before the step
+   *  (a busy machine can make the low phase queue), and then nothing after the step measures the goal. */
+  replicasAtStep: number;
+  targetAtStep: number;
 }
 
 export function scaleUp(run: VariantRun, stepAt: number): ScaleUp {
@@ -190,8 +196,9 @@ export function scaleUp(run: VariantRun, stepAt: number): ScaleUp {
     const s = after.find(pred);
     return s ? s.t - stepAt : null;
   };
+  // New: neither listed at the step nor replying before it.
   const servedBefore = new Set(run.firstServed.filter((f) => f.t < stepAt).map((f) => f.replica));
-  const fresh = run.firstServed.filter((f) => f.t >= stepAt && !servedBefore.has(f.replica)).sort((a, b) => a.t - b.t)[0];
+  const fresh = run.firstServed.filter((f) => f.t >= stepAt && !servedBefore.has(f.replica) && !names0.has(f.replica)).sort((a, b) => a.t - b.t)[0];
   return {
     stepAt,
     targetUpAfterMs: first((s) => (s.deployment?.targetReplicas ?? 0) > target0),
@@ -199,6 +206,8 @@ export function scaleUp(run: VariantRun, stepAt: number): ScaleUp {
     runningUpAfterMs: first((s) => countRunning(s.deployment) > running0),
     firstServedAfterMs: fresh ? fresh.t - stepAt : null,
     newReplica: fresh?.replica ?? null,
+    replicasAtStep: at?.replicas.length ?? 0,
+    targetAtStep: target0,
   };
 }
 
@@ -260,3 +269,11 @@ export function serverCores(samples: Sample[], from: number, to: number): number
   return cpu / (inside.at(-1)!.t - inside[0].t);
 }
 
+/** Cores the whole machine kept busy over [from, to) (every process), from the samples nearest inside it. */
+export function machineCores(machine: Array<{ t: number; busyMs: number }> | undefined, from: number, to: number): number {
+  const inside = (machine ?? []).filter((m) => m.t >= from - 250 && m.t <= to + 250);
+  if (inside.length < 2) return NaN;
+  const a = inside[0];
+  const b = inside.at(-1)!;
+  return (b.busyMs - a.busyMs) / (b.t - a.t);
+}

@@ -109,11 +109,11 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
     }
   });
 
-  for (const mk of o.markers ?? []) {
+  (o.markers ?? []).forEach((mk, i) => {
     const px = n1(x(mk.t));
     out.push(`<line x1="${px}" x2="${px}" y1="${tops[0]}" y2="${tops[2] + panelH[2]}" stroke="#000" stroke-dasharray="4 4"/>`);
-    out.push(`<text x="${px + 3}" y="${tops[0] + 12}" fill="#000">${esc(mk.label)}</text>`);
-  }
+    out.push(`<text x="${px + 3}" y="${tops[0] + 12 + 13 * i}" fill="#000">${esc(mk.label)}</text>`);
+  });
 
   // Legend.
   const lx = m.left + pw + 16;

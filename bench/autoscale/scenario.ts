@@ -1,16 +1,18 @@
 // Autoscaling under a step load: low → high → low arrivals (open loop, Poisson) through the HTTP proxy to a
 // deployment whose requests each burn ~4 ms of CPU, against an autoscaled deployment (1-2 replicas) and fixed 1
 // and fixed 2 replicas; then a rolling update (a redeploy with a new constructor argument) of 2 replicas at
-// 70% of their capacity. Each variant runs in its own server process (server.ts).
+// 70% of their capacity, as they are (a replica reserves 1 of the 2 CPUs, so the new version has no room until
+// an old replica goes) and with actorOptions.numCpus 0.5 (room for a new replica beside the old ones). Each
+// variant runs in its own server process (server.ts).
 //
-//   npm run bench -- autoscale [--only=fixed-1,fixed-2,autoscale,rolling-update] [--quick]
+//   npm run bench -- autoscale [--only=fixed-1,fixed-2,autoscale,rolling-update,rolling-update-surge] [--quick]
 //                              [--phases=10,15,15] [--work-ms=4] [--low=0.3] [--high=1.6]
 //                              [--rolling-load=0.7] [--rolling-seconds=20] [--redeploy-at=8]
 //                              [--max-replicas=2] [--target-ongoing=2] [--upscale-delay-ms=0]
 //                              [--downscale-delay-ms=2000] [--max-queued=N]
 //
 // Writes bench/out/autoscale/{results.json,summary.md,autoscale.svg,autoscale.png,rolling-update.svg,
-// rolling-update.png}; a full run (no --only, no --quick) also writes bench/results/autoscale.md and the charts
+// rolling-update.png} (the PNGs through sharp); a full run (no --only, no --quick) also writes bench/results/autoscale.md and the charts
 // beside it. bench/README.md says what each figure means.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
-import { replicaEvents, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
+import { machineCores, replicaEvents, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
 import { renderTimelineChart } from './chart.ts';
 import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts';
 import type { ServerConfig } from './protocol.ts';
@@ -31,7 +33,7 @@ const root = join(here, '..', '..');
 
 export const description = 'autoscaling under a step load (low, high, low) vs fixed 1 and 2 replicas; a rolling update at 70% load';
 
-const VARIANTS = ['fixed-1', 'fixed-2', 'autoscale', 'rolling-update'] as const;
+const VARIANTS = ['fixed-1', 'fixed-2', 'autoscale', 'rolling-update', 'rolling-update-surge'] as const;
 
 const num = (v: string | boolean | undefined, fallback: number) => (typeof v === 'string' && v !== '' ? Number(v) : fallback);
 
@@ -76,6 +78,12 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     {
       name: 'rolling-update',
       server: server({ numReplicas: maxReplicas }),
+      phases: [{ name: 'steady', rate: rollingRate, durationMs: rollingMs }],
+      redeployAtMs,
+    },
+    {
+      name: 'rolling-update-surge',
+      server: server({ numReplicas: maxReplicas, actorOptions: { numCpus: 0.5 } }),
       phases: [{ name: 'steady', rate: rollingRate, durationMs: rollingMs }],
       redeployAtMs,
     },
@@ -127,11 +135,19 @@ function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysi
   const end = r.phases.at(-1)!.endMs;
   const a: VariantAnalysis = {
     name: run.name,
-    phases: r.phases.map((p) => ({ name: p.name, rate: p.rate, startMs: p.startMs, endMs: p.endMs, window: windowStats(r, p.startMs, p.endMs), serverCores: serverCores(run.samples, p.startMs, p.endMs) })),
+    phases: r.phases.map((p) => ({
+      name: p.name,
+      rate: p.rate,
+      startMs: p.startMs,
+      endMs: p.endMs,
+      window: windowStats(r, p.startMs, p.endMs),
+      serverCores: serverCores(run.samples, p.startMs, p.endMs),
+      machineCores: machineCores(run.machine, p.startMs, p.endMs),
+    })),
     whole: windowStats(r, 0, end),
     generator: { cores: run.generatorCpuMs / end, maxLagMs: r.maxLagMs, queued: r.queued },
     series: timeSeries(run),
-    events: replicaEvents(run.samples),
+    events: withRedeploy(replicaEvents(run.samples), run.redeploy),
     firstServed: run.firstServed,
     servedByReplica: run.samples.at(-1)?.served ?? {},
     lastDeployment: run.samples.at(-1)?.deployment ?? null,
@@ -154,11 +170,20 @@ function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysi
   return a;
 }
 
+/** The redeploy and serve.run's return placed among the replica events. */
+function withRedeploy(events: Array<{ t: number; event: string }>, d: VariantRun['redeploy']): Array<{ t: number; event: string }> {
+  if (!d) return events;
+  const more = [{ t: d.sentAt, event: 'redeploy asked for (serve.run with v2 under the same name)' }];
+  if (Number.isFinite(d.doneAt)) more.push({ t: d.doneAt, event: `serve.run resolved${d.error ? ` with an error: ${d.error}` : ''}` });
+  return [...events, ...more].sort((a, b) => a.t - b.t);
+}
+
 async function writeCharts(ctx: ScenarioContext, analysis: Analysis): Promise<{ files: string[]; notes: string[] }> {
   const files: string[] = [];
   const notes: string[] = [];
-  const step = analysis.variants.filter((v): v is VariantAnalysis => !('error' in v) && v.name !== 'rolling-update');
-  const rolling = analysis.variants.find((v): v is VariantAnalysis => !('error' in v) && v.name === 'rolling-update');
+  const done = analysis.variants.filter((v): v is VariantAnalysis => !('error' in v));
+  const step = done.filter((v) => !v.redeploy);
+  const rolling = done.filter((v) => v.redeploy);
   const phases = placePhases(analysis.config.phases);
   const charts: Array<{ file: string; svg: string }> = [];
   if (step.length) {
@@ -170,13 +195,18 @@ async function writeCharts(ctx: ScenarioContext, analysis: Analysis): Promise<{ 
       }),
     });
   }
-  if (rolling?.redeploy) {
-    const markers = [{ t: rolling.redeploy.sentAt, label: 'redeploy' }];
-    if (Number.isFinite(rolling.redeploy.doneAt)) markers.push({ t: rolling.redeploy.doneAt, label: 'serve.run resolved' });
-    if (rolling.redeploy.allNewAfterMs !== null) markers.push({ t: rolling.redeploy.sentAt + rolling.redeploy.allNewAfterMs, label: 'all new' });
+  if (rolling.length) {
+    const markers: Array<{ t: number; label: string }> = [];
+    for (const v of rolling) {
+      const d = v.redeploy!;
+      const who = rolling.length > 1 ? `${v.name}: ` : '';
+      if (Number.isFinite(d.doneAt)) markers.push({ t: d.doneAt, label: `${who}serve.run resolved` });
+      if (d.allNewAfterMs !== null) markers.push({ t: d.sentAt + d.allNewAfterMs, label: `${who}all new` });
+    }
+    markers.push({ t: rolling[0].redeploy!.sentAt, label: 'redeploy' });
     charts.push({
       file: 'rolling-update.svg',
-      svg: renderTimelineChart([{ label: 'rolling-update', points: rolling.series, showTarget: true }], {
+      svg: renderTimelineChart(rolling.map((v) => ({ label: v.name, points: v.series, showTarget: true })), {
         title: `Rolling update of ${analysis.config.autoscalingConfig.maxReplicas} replicas at ${analysis.config.rollingRate} req/s`,
         phases: placePhases([{ name: 'steady', rate: analysis.config.rollingRate, durationMs: analysis.config.rollingMs }]),
         markers,

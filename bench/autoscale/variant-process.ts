@@ -3,6 +3,7 @@
 // controller does not know yet) ends the variant with its error instead of the whole bench.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
@@ -83,6 +84,14 @@ export async function runVariant(spec: VariantSpec, log: (line: string) => void)
         child.send({ type: 'redeploy', version: 'v2' } satisfies ControlMessage);
       }, spec.redeployAtMs);
     }
+    // The whole machine's busy CPU time, twice a second: what other processes took shows beside the server's.
+    const machine: Array<{ at: number; busyMs: number }> = [];
+    const readMachine = () => {
+      const busy = machineBusyMs();
+      if (busy !== null) machine.push({ at: now(), busyMs: busy });
+    };
+    readMachine();
+    const machineTimer = setInterval(readMachine, 500);
     const records = await runStepLoad({
       target: { url },
       phases: spec.phases,
@@ -90,6 +99,8 @@ export async function runVariant(spec: VariantSpec, log: (line: string) => void)
       onSecond: (p: StepProgress) => log(progressLine(p, latest)),
     });
     clearTimeout(redeployTimer);
+    clearInterval(machineTimer);
+    readMachine();
     const cpu = process.cpuUsage(cpu0);
     // Let a redeploy still in progress finish (so the run says how long it took), within reason.
     for (let i = 0; i < 100 && redeploySentAt !== undefined && !redeployed; i++) await new Promise((r) => setTimeout(r, 100));
@@ -100,6 +111,7 @@ export async function runVariant(spec: VariantSpec, log: (line: string) => void)
       samples: samples.map((s) => ({ t: rel(s.at), cpuMs: s.cpuMs, deployment: s.deployment, served: s.served, serverErrors: s.serverErrors })),
       firstServed: firstServed.map((f) => ({ replica: f.replica, t: rel(f.at) })),
       generatorCpuMs: (cpu.user + cpu.system) / 1000,
+      machine: machine.map((m) => ({ t: rel(m.at), busyMs: m.busyMs })),
     };
     if (redeploySentAt !== undefined) {
       run.redeploy = {
@@ -134,4 +146,16 @@ function progressLine(p: StepProgress, s: Extract<ServerMessage, { type: 'sample
     `  ${(p.t / 1000).toFixed(0).padStart(3)} s ${p.phase.padEnd(5)} sent ${p.sent} ok ${p.ok} failed ${p.failed} in flight ${p.inFlight}; ` +
     `replicas running ${running}${others.length ? ` (+${others.join(', ')})` : ''}, target ${d?.targetReplicas ?? '?'}`
   );
+}
+
+/** Busy CPU time of every core since boot, ms, from /proc/stat (null where there is none). */
+function machineBusyMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: all but idle and iowait, in 1/100 s.
+    const busy = fields.slice(0, 8).reduce((a, v, i) => (i === 3 || i === 4 ? a : a + v), 0);
+    return busy * 10;
+  } catch {
+    return null;
+  }
 }
