@@ -103,6 +103,14 @@ export class DeploymentState {
   update(target: DeploymentTarget): void {
     const scaling = target.options.autoscaling;
     const previous = this.#targetReplicas;
+    if (target.version !== this.#target.version) {
+      // A new version has not served yet: its start failures count from zero and fail the update after
+      // START_ATTEMPTS, so that the update rejects and rolls back instead of crash-looping for ever. Rolling back
+      // to the version that runs finds it served.
+      this.#served = this.#replicas.some(r => r.state === 'RUNNING' && r.version === target.version);
+      this.#failures = 0;
+      this.#retryAt = 0;
+    }
     this.#target = target;
     this.#failed = undefined;
     this.#targetReplicas = scaling ? Math.min(scaling.maxReplicas, Math.max(scaling.minReplicas, previous)) : target.options.numReplicas;
@@ -116,6 +124,8 @@ export class DeploymentState {
     const { version } = this.#target;
     const active = this.#replicas.filter(isActive);
     if (active.some(r => r.version !== version || r.state === 'STARTING')) return false;
+    // A changed userConfig has reached every live replica before the deploy reports success.
+    if (active.some(r => r.state === 'RUNNING' && r.configVersion !== this.#target.configVersion)) return false;
     const running = active.filter(r => r.state === 'RUNNING').length;
     if (running >= this.#targetReplicas) return true;
     // Replicas waiting only for resources do not hold a deploy back once the deployment can serve.
