@@ -333,19 +333,22 @@ export class Router {
     this.#replicas = set.replicas.map(
       address => previous.get(address.actorId) ?? { address, handle: makeHandle(address), inFlight: 0, reported: undefined, sent: undefined },
     );
-    if (set.models !== undefined || this.#replicas.some(r => r.reported !== undefined)) this.#noteModels(set.models ?? {});
+    if (set.models !== undefined || this.#replicas.some(r => r.reported !== undefined)) this.#noteModels(set.models);
     this.#pump();
   }
 
-  /** Takes in the replicas' model reports, and forgets models sent to a replica long enough ago that its report
-   *  would list them if it still held them. */
-  #noteModels(models: Record<string, string[]>): void {
+  /** Takes in the replicas' model reports (a replica the set leaves out holds none), and forgets models sent to a
+   *  replica long enough ago that its report would list them if it still held them. */
+  #noteModels(models: Record<string, string[]> | undefined): void {
     const stale = performance.now() - MODEL_REPORT_LAG_MS;
     for (const r of this.#replicas) {
+      if (models === undefined) {
+        r.reported = undefined;
+        continue;
+      }
       const list = models[r.address.name];
       r.reported = list !== undefined && list.length > 0 ? new Set(list) : undefined;
-      if (list === undefined || !r.sent) continue;
-      for (const [id, at] of r.sent) if (at < stale && r.reported?.has(id) !== true) r.sent.delete(id);
+      if (r.sent) for (const [id, at] of r.sent) if (at < stale && r.reported?.has(id) !== true) r.sent.delete(id);
     }
   }
 }

@@ -192,6 +192,20 @@ t.test('the router: reported holders first, a short wait for a busy holder, then
   const short = router.call('who', [40], undefined, { multiplexedModelId: 'other' });
   const second = router.call('who', [0], undefined, { multiplexedModelId: 'other' });
   t.same((await Promise.all([short, second])).map(r => (r as { name: string }).name), ['r1', 'r1'], 'the second call waited 40 ms for r1 rather than load other on r2');
+
+  // Where the router sent a model outlives a report taken before the send, not one taken well after it.
+  const topic = replicaTopic(runtime.id, 'mx/Forget');
+  const publish = (models: Record<string, string[]>) => runtime.publish(topic, { replicas: [a1, a2], maxOngoingRequests: 1, maxQueuedRequests: 10, models });
+  t.teardown(() => runtime.publish(topic, { replicas: [], maxOngoingRequests: 1, maxQueuedRequests: 10, gone: true }));
+  publish({});
+  const forget = routerFor(runtime.id, 'mx/Forget');
+  const first = ((await forget.call('who', [0], undefined, { multiplexedModelId: 'z' })) as { name: string }).name;
+  const firstAddress = first === 'r1' ? a1 : a2;
+  publish({ [firstAddress.name]: ['p', 'q'] }); // a report without z, as if taken just before z was sent
+  t.equal(((await forget.call('who', [0], undefined, { multiplexedModelId: 'z' })) as { name: string }).name, first, 'z stays where it was sent');
+  await sleep(5_100);
+  publish({ [firstAddress.name]: ['p', 'q'] }); // seconds after the send, a report without z means z was evicted there
+  t.not(((await forget.call('who', [0], undefined, { multiplexedModelId: 'z' })) as { name: string }).name, first, 'then z goes where fewer models are held');
 });
 
 t.test('the fallback policy: least loaded with room, then fewest models, ties at random', async t => {
