@@ -69,7 +69,12 @@ export {
   type BatchOptions,
   type DeploymentOptions,
   type ActorOptions,
+  type AutoscalingConfig,
+  type AutoscalingPolicy,
+  type AutoscalingContext,
+  defaultAutoscalingPolicy,
   type ServeStatus,
+  type DeploymentStatusInfo,
   type RunOptions,
 } from './serve/index.ts';
 export {
