@@ -138,7 +138,8 @@ export class DeploymentState {
     const replica = this.#replicas.find(r => r.name === name);
     if (!replica || replica.state === 'STOPPING') return;
     this.#remove(replica);
-    this.#noteFailure(`replica ${name} died: ${error.message}`, now);
+    // An old version's replica dying during a roll is restarted with back-off, but does not fail the update.
+    this.#noteFailure(`replica ${name} died: ${error.message}`, now, undefined, replica.version === this.#target.version);
     this.#wake();
   }
 
@@ -315,7 +316,9 @@ export class DeploymentState {
             this.#wake();
           },
           () => {
+            // A replica that cannot take the call is going away; the routers enforce the new limit meanwhile.
             r.busy = false;
+            r.limit = limit;
           },
         );
       }
@@ -351,6 +354,9 @@ export class DeploymentState {
       const warning = this.#placement.cpuWarning();
       if (warning) this.#oversubscribed = warning;
       transition(r, 'STARTING', now);
+      // It starts with the options of now, whatever they were when it was planned.
+      r.configVersion = this.#target.configVersion;
+      r.limit = options.maxOngoingRequests;
       r.busy = true;
       this.#actions.start({ deploymentId: this.id, name: r.name, def, args, options, grant: r.grant }).then(
         ref => {
@@ -412,12 +418,12 @@ export class DeploymentState {
     r.grant = undefined;
   }
 
-  #noteFailure(message: string, now: number, cause?: unknown): void {
+  #noteFailure(message: string, now: number, cause?: unknown, failsDeploy = true): void {
     this.#failures++;
     this.#failedAt = now;
     this.#lastError = message;
     this.#retryAt = now + restartDelayMs(this.#failures);
-    if (!this.#served && this.#failures >= START_ATTEMPTS && !this.#failed) {
+    if (failsDeploy && !this.#served && this.#failures >= START_ATTEMPTS && !this.#failed) {
       this.#failed = new DeploymentFailedError(this.id, this.#failures, cause ?? new Error(message));
     }
   }
