@@ -51,7 +51,7 @@ export function parseConfig(text: string, file = '<config>'): LoadedConfig {
   }
   const issue = (path: ConfigPath, message: string, options: { key?: boolean; code?: string } = {}): ConfigIssue => {
     const range = rangeOf(doc, path, options.key === true);
-    return { file, ...(range ? at(range) : {}), path: dotted(path), message, ...(options.code ? { code: options.code } : {}) };
+    return { file, ...(range !== undefined ? at(range) : {}), path: dotted(path), message, ...(options.code ? { code: options.code } : {}) };
   };
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (value === null || value === undefined) {
@@ -115,7 +115,7 @@ function schemaIssues(errors: ErrorObject[], issue: LoadedConfig['issue']): Conf
       const guess = closest(field, allowed);
       item = issue([...path, field], guess ? `unknown field; did you mean ${guess}?` : `unknown field (known here: ${allowed.join(', ')})`, { key: true });
     } else if (e.keyword === 'required') {
-      item = issue(path, `${String(params.missingProperty)} is missing`);
+      item = issue(path, 'required field is missing');
       item.path = dotted([...path, String(params.missingProperty)]);
     } else if (e.keyword === 'anyOf' || e.keyword === 'pattern') {
       const expected = schemaAt(path)?.['x-expected'];
