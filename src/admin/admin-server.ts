@@ -155,7 +155,9 @@ export class AdminServer {
         req.resume();
         if (matching.length > 0) {
           const allow = [...new Set(matching.map(r => r.method))].join(', ');
-          return send(res, errorReply(405, 'TROUPE_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; allowed: ${allow}`, { allow }));
+          const reply = errorReply(405, 'TROUPE_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; allowed: ${allow}`);
+          reply.headers = { allow };
+          return send(res, reply);
         }
         return send(res, errorReply(404, 'TROUPE_ERR_NOT_FOUND', `no admin route ${method} ${url.pathname}; the API: GET/PUT /api/applications, DELETE /api/applications/:name, POST /api/shutdown`));
       }
