@@ -1,22 +1,30 @@
 // JSON Schema validation with ajv. Bodies are validated as sent; query strings and path parameters arrive as
 // text, so their validator coerces to the declared types (and wraps a lone value when an array is declared).
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError, type ValidationIssue } from './errors.ts';
 import type { JsonSchema } from './types.ts';
 
 type AjvClass = typeof AjvModule.default;
-const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as AjvClass;
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: InstanceType<AjvClass>) => void;
+type Ajv = InstanceType<AjvClass>;
 
-function makeAjv(coerce: boolean): InstanceType<AjvClass> {
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: coerce ? 'array' : false });
+// ajv is loaded when the first schema is compiled, not on import: replicas import troupe but never validate,
+// and the import is a tenth of a replica's start (bench/RESULTS.md, autoscale).
+const require = createRequire(import.meta.url);
+let bodyAjv: Ajv | undefined;
+let textAjv: Ajv | undefined;
+
+function makeAjv(coerce: boolean): Ajv {
+  const ajvModule = require('ajv');
+  const formatsModule = require('ajv-formats');
+  const AjvCtor = (ajvModule.default ?? ajvModule) as AjvClass;
+  const addFormats = (formatsModule.default ?? formatsModule) as (ajv: Ajv) => void;
+  const ajv = new AjvCtor({ allErrors: true, strict: false, useDefaults: true, coerceTypes: coerce ? 'array' : false });
   addFormats(ajv);
   return ajv;
 }
 
-const bodyAjv = makeAjv(false);
-const textAjv = makeAjv(true);
 const cache = new WeakMap<object, { body?: ValidateFunction; text?: ValidateFunction }>();
 
 export type Part = 'body' | 'query' | 'params';
@@ -27,7 +35,8 @@ export function compile(schema: JsonSchema, part: Part): ValidateFunction {
   let entry = cache.get(key);
   if (!entry) cache.set(key, (entry = {}));
   const slot = part === 'body' ? 'body' : 'text';
-  return (entry[slot] ??= (part === 'body' ? bodyAjv : textAjv).compile(schema));
+  const ajv = part === 'body' ? (bodyAjv ??= makeAjv(false)) : (textAjv ??= makeAjv(true));
+  return (entry[slot] ??= ajv.compile(schema));
 }
 
 /** Validates (and, for query/params, coerces in place); throws ValidationError listing every failing path. */
