@@ -335,12 +335,14 @@ export class DeploymentState {
         r.reason = `restarting in ${Math.ceil((this.#retryAt - now) / 100) / 10} s (back-off after ${this.#failures} failures; last: ${this.#lastError})`;
         continue;
       }
-      // A deployment's first replica may share cores (it must be able to serve); further ones wait for CPUs.
+      // A deployment's first replica may share cores (it must be able to serve), and so may a rolling update's new
+      // replicas while old ones drain (a roll must not cut capacity); further ones wait for CPUs.
       const first = !this.#replicas.some(x => x !== r && x.grant);
+      const rolling = this.#replicas.some(x => x.version !== this.#target.version && x.state === 'RUNNING');
       try {
         r.grant = this.#placement.reserve(this.id, options.actorOptions.numCpus, options.actorOptions.numGpus, {
           memoryMb: options.actorOptions.memory,
-          softCpus: first,
+          softCpus: first || rolling,
         });
       } catch (err) {
         if (!(err instanceof InsufficientResourcesError)) throw err;

@@ -108,3 +108,28 @@ t.test('a second replica that needs the GPU the first one holds waits PENDING, a
   t.same(states(d.replicas), ['PENDING', 'RUNNING']);
   t.match(d.replicas.find(r => r.state === 'PENDING')?.reason, /waiting for resources: .*numGpus 1 but only 0 of 1 GPUs are free/);
 });
+
+t.test('a rolling update may share cores while old replicas drain, so the roll never cuts serving replicas', async t => {
+  const Versioned = deployment(class Versioned {
+    constructor(readonly version: string) {}
+    work(): string {
+      return this.version;
+    }
+  }, { numReplicas: 2, actorOptions: { numCpus: 1 } });
+  const h = fakeController(t, { capacity: { cpus: 2, gpus: [] } });
+  await h.settle(h.controller.run(Versioned.bind('v1'), { name: 'roll' }));
+  const old = h.actions.publishedNames('roll/Versioned');
+  t.equal(old.length, 2, 'two replicas fill the 2 CPUs');
+  let fewest = Infinity;
+  h.actions.onPublish = (id, set) => {
+    if (id === 'roll/Versioned') fewest = Math.min(fewest, set.replicas.length);
+  };
+  await h.settle(h.controller.run(Versioned.bind('v2'), { name: 'roll' }));
+  await h.runFor(1_000);
+  const now = h.actions.publishedNames('roll/Versioned');
+  t.equal(h.actions.startedNames('roll/Versioned').length, 4, 'two new replicas started, the first past the CPUs');
+  t.equal(now.length, 2);
+  t.notOk(now.some(n => old.includes(n)), 'only new replicas serve after the roll');
+  t.ok(fewest >= 2, `never fewer than 2 serving (fewest ${fewest})`);
+  t.equal(h.deployment('roll', 'Versioned').message, '', 'no oversubscription is left once the old replicas are gone');
+});
