@@ -41,11 +41,9 @@ export function parse<V = Record<string, string | boolean | undefined>>(command:
       throw new UsageError(command, `unknown option ${flag}${guess ? `; did you mean --${guess}?` : ''}`);
     }
     if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      const flag = /Option '(-[^' ]+)/.exec(message)?.[1];
-      if (flag && /argument missing|ambiguous/.test(message)) {
-        const full = flag.startsWith('--') ? flag : `--${Object.entries(options).find(([, o]) => `-${o.short}` === flag)?.[0] ?? flag}`;
-        throw new UsageError(command, `${full} needs a value (${full} <value> or ${full}=<value>)`);
-      }
+      // "Option '-o, --output <value>' argument missing", "Option '--port' argument is ambiguous..."
+      const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
+      if (flag && /argument missing|ambiguous/.test(message)) throw new UsageError(command, `${flag} needs a value (${flag} <value> or ${flag}=<value>)`);
       throw new UsageError(command, message.split('\n', 1)[0]!);
     }
     throw new UsageError(command, message.split('\n', 1)[0]!);

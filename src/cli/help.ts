@@ -91,8 +91,10 @@ options:
   },
 };
 
-export const exitCodes = `exit codes: 0 done, 1 failed (invalid config, no server, a rejected deploy, a start that failed),
-2 usage error (unknown command or option, a missing or malformed value)`;
+export const exitCodes = `exit codes:
+  0  done
+  1  failed: an invalid config, no server answering, a rejected deploy, a start that failed
+  2  usage error: an unknown command or option, a missing or malformed value`;
 
 export function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map(c => c.length));

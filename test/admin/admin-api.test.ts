@@ -56,7 +56,7 @@ const replicas = async () =>
       Object.fromEntries(Object.entries(a.deployments).map(([d, info]) => [d, info.replicas.map(r => `${r.name} ${r.state} ${r.version}`)])),
     ]),
   );
-const get = async (path: string) => {
+const get = async (path: string): Promise<{ status: number; body: any }> => {
   const res = await fetch(base + path);
   return { status: res.status, body: res.status === 200 ? await res.json() : await res.text() };
 };

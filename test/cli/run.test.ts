@@ -1,44 +1,9 @@
 // `troupe run` as a user starts it: a child process, a port, Ctrl-C.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { cli, listening } from './cli-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/troupe.js', import.meta.url));
 const fixture = 'test/cli/fixtures/hello-app.ts';
-
-interface Cli {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-function cli(args: string[]): Cli {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  return { child, output: () => output, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
-}
-
-/** Resolves with the URL of the "listening http://..." line, or rejects when the process exits first. */
-function listening(run: Cli): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = /listening (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output());
-      if (m) {
-        run.child.stderr!.off('data', check);
-        run.child.off('exit', early);
-        resolve(m[1]);
-      }
-    };
-    const early = () => reject(new Error(`troupe run exited before listening:\n${run.output()}`));
-    run.child.stderr!.on('data', check);
-    run.child.once('exit', early);
-  });
-}
 
 const portClosed = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -51,12 +16,13 @@ const portClosed = (port: number) =>
   });
 
 t.test('troupe run serves the app, shows progress, stops on SIGINT with exit code 0', async (t) => {
+  // The admin API on its default port (when another test holds it, troupe runs without it and says so).
   const run = cli(['run', `${fixture}:app`, '--port', '0']);
-  t.teardown(() => {
-    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-  });
+  t.teardown(() => run.kill());
   const url = await listening(run);
-  t.match(run.output(), /troupe: starting replicas|ready after/, 'says what it is doing while replicas start');
+  t.match(run.output(), /troupe: replica default\/Greeter#0 RUNNING after \d+\.\d s/, 'a line per replica as it starts');
+  t.match(run.output(), /troupe: admin API (on http:\/\/127\.0\.0\.1:8265|off: 127\.0\.0\.1:8265 is in use)/, 'the admin API, or why not');
+  t.match(run.output(), /ready after/);
   const res = await fetch(`${url}/hello`);
   t.equal(res.status, 200);
   t.same(await res.json(), { message: 'hello troupe' }, 'ingress calls the bound deployment');
@@ -73,18 +39,18 @@ t.test('troupe run serves the app, shows progress, stops on SIGINT with exit cod
   t.ok(await portClosed(Number(new URL(url).port)), 'the port is released');
 });
 
-t.test('troupe run with a bad target: exit code 1 and a message that says what to do', async (t) => {
-  const cases: [string[], RegExp][] = [
-    [['run'], /troupe run needs <module>:<export>/],
-    [['run', 'test/cli/fixtures/no-such-file.ts:app'], /cannot import test\/cli\/fixtures\/no-such-file\.ts/],
-    [['run', `${fixture}:notAnApp`], /has no export "notAnApp" that is an application \(Cls\.bind\(\.\.\.\)\); it exports: .*app/],
-    [['run', `${fixture}:app`, '--port', '70000'], /--port must be an integer from 0 to 65535/],
-    [['launch'], /unknown command "launch"/],
+t.test('troupe run with a bad target: a message that says what to do; exit code 2 for the command line, 1 for the application', async (t) => {
+  const cases: [string[], number, RegExp][] = [
+    [['run'], 2, /troupe run needs <module:export> or a config file/],
+    [['run', 'test/cli/fixtures/no-such-file.ts:app'], 1, /cannot import test\/cli\/fixtures\/no-such-file\.ts/],
+    [['run', `${fixture}:notAnApp`], 1, /has no export "notAnApp" that is an application \(Cls\.bind\(\.\.\.\)\) or a builder function; it exports: .*app/],
+    [['run', `${fixture}:app`, '--port', '70000'], 2, /--port must be an integer from 0 to 65535/],
+    [['launch'], 2, /unknown command "launch"/],
   ];
-  for (const [args, message] of cases) {
+  await Promise.all(cases.map(async ([args, exitCode, message]) => {
     const run = cli(args);
     const [code] = await run.exited;
-    t.equal(code, 1, `${args.join(' ')}: exit code 1`);
+    t.equal(code, exitCode, `${args.join(' ')}: exit code ${exitCode}`);
     t.match(run.output(), message, `${args.join(' ')}: says why`);
-  }
+  }));
 });
