@@ -170,6 +170,40 @@ t.test('declarative: applications the config does not list are deleted; DELETE r
   t.equal(res.body.error.code, 'TROUPE_ERR_APP_NOT_FOUND');
 });
 
+t.test('a deploy that fails while it runs puts back the applications it had changed', async t => {
+  const small = `    deployments:
+      - name: Front
+        actorOptions: { numCpus: 0.1 }
+      - name: Greeter
+        actorOptions: { numCpus: 0.1 }
+`;
+  let res = await deploy(`applications:\n  - name: a\n    routePrefix: /a\n    importPath: apps.ts:app\n${small}`);
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  const before = await replicas();
+  res = await deploy(`applications:
+  - name: a
+    routePrefix: /a
+    importPath: apps.ts:app
+${small}        numReplicas: 2
+        userConfig: { greeting: changed }
+  - name: b
+    routePrefix: /b
+    importPath: apps.ts:broken
+`);
+  t.equal(res.status, 500);
+  t.equal(res.body.error.code, 'TROUPE_ERR_DEPLOY_FAILED');
+  t.match(res.body.error.message, /^deploying application "b" failed: .*cannot load the model.* The applications it had changed are back as they were/);
+  const after = await replicas();
+  t.same(Object.keys(after), ['a'], 'the new application is gone');
+  t.same(after.a!.Front, before.a!.Front, 'untouched replicas kept');
+  const version = before.a!.Greeter![0]!.split(' ')[2];
+  const serving = after.a!.Greeter!.filter(r => !r.includes('STOPPING'));
+  t.equal(serving.length, 1, 'scaled back to one replica');
+  t.match(serving[0], new RegExp(`^a/Greeter#\\d RUNNING ${version}$`), 'of the same version');
+  t.same(await get('/a/hello'), { status: 200, body: { message: 'hello troupe' } }, 'its userConfig is back too');
+  t.equal((await call(port, 'DELETE', '/api/applications/a')).status, 200);
+});
+
 t.test('routes, methods, a deploy that cannot change http settings', async t => {
   let res = await call(port, 'GET', '/api/nothing');
   t.equal(res.status, 404);
