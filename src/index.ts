@@ -95,6 +95,8 @@ export {
   type UploadedFile,
 } from './http/index.ts';
 export { serve, type StartOptions } from './admin/index.ts';
+export { DeployFailedError, AdminListenError, AdminExposedError, type AdminStatus } from './admin/index.ts';
+export { ConfigError, ImportPathError, UnknownDeploymentError, type ConfigIssue, type TroupeConfig } from './config/index.ts';
 export {
   OnnxModel,
   ModelLoadError,
