@@ -57,6 +57,27 @@ export async function runCommand(argv: string[]): Promise<number> {
   const verbose = values.verbose === true;
   const started = Date.now();
 
+  const life = lifecycle();
+  try {
+    return await serveTarget({ target, isConfig, flags: values, flagPort, flagAdminPort, verbose, started }, life);
+  } finally {
+    life.dispose();
+  }
+}
+
+interface Target {
+  target: string;
+  isConfig: boolean;
+  flags: RunFlags;
+  flagPort: number | undefined;
+  flagAdminPort: number | undefined;
+  verbose: boolean;
+  started: number;
+}
+
+type Lifecycle = ReturnType<typeof lifecycle>;
+
+async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, verbose, started }: Target, life: Lifecycle): Promise<number> {
   // Everything that can be checked is checked before a port is taken or a replica starts.
   let loaded: LoadedConfig;
   let baseDir: string | undefined;
@@ -65,7 +86,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       loaded = await loadConfigFile(target);
       baseDir = path.dirname(path.resolve(target));
     } else {
-      loaded = commandLineConfig(target, values.name ?? 'default', values['route-prefix'] ?? '/');
+      loaded = commandLineConfig(target, flags.name ?? 'default', flags['route-prefix'] ?? '/');
     }
   } catch (err) {
     return report(err, verbose);
@@ -78,9 +99,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err, verbose);
   }
-  const host = values.host ?? http.host ?? process.env.HOST ?? '127.0.0.1';
+  const host = flags.host ?? http.host ?? process.env.HOST ?? '127.0.0.1';
   const port = flagPort ?? http.port ?? envPort ?? 8000;
-  const adminConfig: AdminConfig | false = values['no-admin'] || config.admin === false ? false : typeof config.admin === 'object' ? config.admin : {};
+  const adminConfig: AdminConfig | false = flags['no-admin'] || config.admin === false ? false : typeof config.admin === 'object' ? config.admin : {};
   const deployer = new Deployer(serve);
   let built;
   try {
@@ -88,13 +109,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err, verbose, !isConfig);
   }
+  // A Ctrl-C while the application was imported and built: nothing was started.
+  const early = life.requested();
+  if (early) {
+    console.error(`troupe: ${early}: stopped before serving`);
+    return EXIT.ok;
+  }
   let admin: AdminServer | undefined;
   const adminPortGiven = flagAdminPort !== undefined || (adminConfig !== false && adminConfig.port !== undefined);
-  const life = lifecycle();
   try {
     if (adminConfig !== false) {
       admin = new AdminServer({
-        host: values['admin-host'] ?? adminConfig.host ?? DEFAULT_ADMIN_HOST,
+        host: flags['admin-host'] ?? adminConfig.host ?? DEFAULT_ADMIN_HOST,
         port: flagAdminPort ?? adminConfig.port ?? DEFAULT_ADMIN_PORT,
         token: adminConfig.token ?? (process.env.TROUPE_ADMIN_TOKEN || undefined),
         deployer,
@@ -103,7 +129,6 @@ export async function runCommand(argv: string[]): Promise<number> {
       });
     }
   } catch (err) {
-    life.dispose();
     return report(err, verbose);
   }
 
@@ -118,7 +143,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     await serve.start({ http: { host, port, requestTimeoutMs: http.requestTimeoutMs, maxBodyBytes: http.maxBodyBytes, logger: httpLogger(config.logging) } });
   } catch (err) {
-    life.dispose();
     await shutdown();
     return report(err, verbose, false, 'could not start');
   }
@@ -130,8 +154,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       console.error(`troupe: admin API on ${url} (${hint})`);
     } catch (err) {
       if (!(err instanceof AdminListenError) || adminPortGiven || err.details.errno !== 'EADDRINUSE') {
-        life.dispose();
-        await shutdown();
+            await shutdown();
         return report(err, verbose);
       }
       admin = undefined;
@@ -142,7 +165,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   const deploying = deployer.apply(built);
   const first = await Promise.race([deploying.then(() => 'ready' as const, err => err as Error), life.stopped.then(() => 'stopping' as const)]);
   if (first instanceof Error) {
-    life.dispose();
     console.error(`troupe: could not start the application: ${first.message}`);
     if (verbose && first.stack) console.error(first.stack);
     await shutdown();
@@ -161,7 +183,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   console.error(`troupe: ${why}: finishing requests in flight, then stopping${why.startsWith('SIG') ? ' (Ctrl-C again to force)' : ''}`);
   await shutdown();
   await deploying.catch(() => {});
-  life.dispose();
   console.error('troupe: stopped');
   return EXIT.ok;
 }
@@ -184,13 +205,13 @@ function commandLineConfig(target: string, name: string, routePrefix: string): L
 }
 
 /** Signals and the admin API's shutdown, as one promise of why the server stops. */
-function lifecycle(): { stopped: Promise<string>; stop(why: string): void; dispose(): void } {
+function lifecycle(): { stopped: Promise<string>; stop(why: string): void; requested(): string | undefined; dispose(): void } {
   let resolve!: (why: string) => void;
   const stopped = new Promise<string>(r => (resolve = r));
-  let stopping = false;
+  let stopping: string | undefined;
   const stop = (why: string) => {
     if (stopping) return;
-    stopping = true;
+    stopping = why;
     resolve(why);
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -205,6 +226,7 @@ function lifecycle(): { stopped: Promise<string>; stop(why: string): void; dispo
   return {
     stopped,
     stop,
+    requested: () => stopping,
     dispose() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
