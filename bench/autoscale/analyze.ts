@@ -51,12 +51,20 @@ export interface SeriesPoint {
   /** Failed requests that ended in the last second. */
   failedLastS: number;
   offered: number;
+  /** What the autoscaler decides on: serve.status()'s autoscaling.ongoingRequests (averaged over its look-back). */
+  ongoing: number | null;
 }
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** serve.status()'s autoscaling.ongoingRequests, when the deployment autoscales and has samples. */
+export function autoscalingOngoing(d: DeploymentSnapshot | null): number | null {
+  const a = d?.autoscaling as { ongoingRequests?: unknown } | undefined;
+  return typeof a?.ongoingRequests === 'number' ? a.ongoingRequests : null;
 }
 
 export const countRunning = (d: DeploymentSnapshot | null) => d?.replicas.filter((r) => r.state === 'RUNNING').length ?? 0;
@@ -137,6 +145,7 @@ export function timeSeries(run: VariantRun, stepMs = 100, windowMs = 1000): Seri
       okPerS: (lat.length * 1000) / windowMs,
       failedLastS: failed,
       offered: r.phases.find((p) => t > p.startMs && t <= p.endMs)?.rate ?? 0,
+      ongoing: autoscalingOngoing(s),
     });
   }
   return out;
@@ -151,7 +160,10 @@ export function replicaEvents(samples: Sample[]): Array<{ t: number; event: stri
     if (prev === undefined) {
       events.push({ t: s.t, event: `first sample: target ${d?.targetReplicas}, ${describe(d)}` });
     } else {
-      if ((d?.targetReplicas ?? 0) !== (prev?.targetReplicas ?? 0)) events.push({ t: s.t, event: `target ${prev?.targetReplicas} → ${d?.targetReplicas}` });
+      if ((d?.targetReplicas ?? 0) !== (prev?.targetReplicas ?? 0)) {
+        const ongoing = autoscalingOngoing(prev ?? null);
+        events.push({ t: s.t, event: `target ${prev?.targetReplicas} → ${d?.targetReplicas}${ongoing === null ? '' : ` (average ongoing requests just before: ${ongoing.toFixed(2)})`}` });
+      }
       const before = new Map((prev?.replicas ?? []).map((r) => [r.name, r.state]));
       const now = new Map((d?.replicas ?? []).map((r) => [r.name, r.state]));
       for (const [name, state] of now) if (before.get(name) !== state) events.push({ t: s.t, event: `${name}: ${before.get(name) ?? 'new'} → ${state}` });

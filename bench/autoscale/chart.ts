@@ -1,7 +1,8 @@
 // A self-contained SVG of a step-load run over time, drawn the way src/cli/bench/chart.ts draws its latency
-// chart (plain SVG text, no dependency, a tooltip on each series): three panels sharing the time axis —
-// replicas RUNNING, p99 over the last second (log scale), replies per second against the offered rate — with
-// the high-load phase shaded and markers (a redeploy) as vertical lines.
+// chart (plain SVG text, no dependency, a tooltip on each series): panels sharing the time axis — replicas
+// RUNNING, p99 over the last second (log scale), replies per second against the offered rate, and for an
+// autoscaled deployment the average ongoing requests its autoscaler decides on — with the high-load phase
+// shaded and markers (a redeploy) as vertical lines.
 import type { SeriesPoint } from './analyze.ts';
 import type { PlacedPhase } from './step-load.ts';
 
@@ -26,7 +27,8 @@ const n1 = (v: number) => Math.round(v * 10) / 10;
 export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptions): string {
   const W = o.width ?? 1000;
   const m = { left: 72, right: 200, top: 48, bottom: 44 };
-  const panelH = [150, 220, 170];
+  const withOngoing = series.some((s) => s.points.some((p) => p.ongoing !== null));
+  const panelH = withOngoing ? [150, 220, 170, 110] : [150, 220, 170];
   const gap = 34;
   const H = m.top + panelH.reduce((a, b) => a + b, 0) + gap * (panelH.length - 1) + m.bottom;
   const pw = W - m.left - m.right;
@@ -76,6 +78,14 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
   axisY(out, m.left, pw, range(0, 4).map((i) => (maxRate * i) / 4), yRate, (v) => String(Math.round(v)));
   label(out, tops[2], panelH[2], 'replies/s (last 1 s)');
 
+  // Panel 4 (autoscaled series only): the autoscaler's input, and the line under which it wants one replica fewer.
+  const maxOngoing = withOngoing ? niceCeil(Math.max(1, ...all.map((p) => p.ongoing ?? 0)) * 1.05) : 1;
+  const yOng = (v: number) => tops[3] + panelH[3] - (v / maxOngoing) * panelH[3];
+  if (withOngoing) {
+    axisY(out, m.left, pw, range(0, 4).map((i) => (maxOngoing * i) / 4), yOng, (v) => String(+v.toPrecision(2)));
+    label(out, tops[3], panelH[3], 'ongoing (autoscaler)');
+  }
+
   // Time axis under every panel.
   const step = niceStep(endT / 1000 / 10);
   for (let s = 0; s * 1000 <= endT; s += step) {
@@ -101,6 +111,7 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
     if (s.showTarget) out.push(line(stepPoints(pts, (p) => p.target, x, (v) => yRep(v) + nudge), color, '2 3', 1.5, `${s.label}: targetReplicas`));
     out.push(...segments(pts, (p) => p.p99, x, yLat).map((seg) => line(seg, color, '', 1.8, `${s.label}: p99 of the last second`)));
     out.push(line(pts.map((p) => `${n1(x(p.t))},${n1(yRate(p.okPerS))}`), color, '', 1.5, `${s.label}: replies/s`));
+    if (withOngoing) out.push(...segments(pts, (p) => p.ongoing, x, yOng).map((seg) => line(seg, color, '', 1.5, `${s.label}: average ongoing requests (serve.status().autoscaling)`)));
     // Failures: a tick along the bottom of the throughput panel (a row per series) at every 100 ms step with
     // failed requests in the second before it.
     const base = tops[2] + panelH[2] - 7 * si;
@@ -111,7 +122,7 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
 
   (o.markers ?? []).forEach((mk, i) => {
     const px = n1(x(mk.t));
-    out.push(`<line x1="${px}" x2="${px}" y1="${tops[0]}" y2="${tops[2] + panelH[2]}" stroke="#000" stroke-dasharray="4 4"/>`);
+    out.push(`<line x1="${px}" x2="${px}" y1="${tops[0]}" y2="${tops.at(-1)! + panelH.at(-1)!}" stroke="#000" stroke-dasharray="4 4"/>`);
     out.push(`<text x="${px + 3}" y="${tops[0] + 12 + 13 * i}" fill="#000">${esc(mk.label)}</text>`);
   });
 
@@ -135,8 +146,10 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
   out.push(`<line x1="${lx + 12}" x2="${lx + 12}" y1="${ly + 4}" y2="${ly - 2}" stroke="#333"/>`);
   out.push(`<text x="${lx + 30}" y="${ly + 4}">failed requests</text>`);
   ly += 18;
-  out.push(`<rect x="${lx}" y="${ly - 6}" width="24" height="12" fill="#fdf1e6"/>`);
-  out.push(`<text x="${lx + 30}" y="${ly + 4}">high load</text>`);
+  if (o.phases.some((p) => p.rate > minRate)) {
+    out.push(`<rect x="${lx}" y="${ly - 6}" width="24" height="12" fill="#fdf1e6"/>`);
+    out.push(`<text x="${lx + 30}" y="${ly + 4}">high load</text>`);
+  }
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

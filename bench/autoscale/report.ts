@@ -48,7 +48,8 @@ export interface VariantAnalysis {
 export interface Config {
   workMs: number;
   iterations: number;
-  capacityPerReplica: number;
+  /** Replies/s of 1 and of maxReplicas replicas under a closed loop just before the variants (nominal when not measured). */
+  capacity: { one: number; all: number; measured: boolean; rounds?: { one: number[]; all: number[] } };
   phases: Phase[];
   rollingRate: number;
   rollingMs: number;
@@ -151,7 +152,7 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
 
   // 3b. Failures during a rolling update: as configured (each replica reserves one of the CPUs), and with room
   // for a new replica beside the old ones (numCpus 0.5).
-  const pct = Math.round((100 * c.rollingRate) / (c.autoscalingConfig.maxReplicas * c.capacityPerReplica));
+  const pct = Math.round((100 * c.rollingRate) / c.capacity.all);
   for (const [name, what] of [
     ['rolling-update', ''],
     ['rolling-update-surge', ' (actorOptions.numCpus 0.5: room for a new replica beside the old ones)'],
@@ -185,8 +186,12 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     '',
     `Measured ${a.date} at commit ${c.git.commit}${c.git.dirtySrc ? ' (with uncommitted changes under src/)' : ''}; ${cpus().length} CPUs, Node ${process.version}; ` +
       `load average (1, 5, 15 min) ${c.load.before.map((l) => l.toFixed(2)).join(', ')} before, ${c.load.after?.map((l) => l.toFixed(2)).join(', ') ?? '?'} after.`,
-    `Every request does ${c.workMs} ms of CPU work (${c.iterations} iterations, calibrated in the bench process) in a replica, so one replica ` +
-      `serves about ${c.capacityPerReplica} req/s. Poisson arrivals through the HTTP proxy (open loop, latency from when each was due): ` +
+    `Every request does ${c.workMs} ms of CPU work on an idle core (${c.iterations} iterations of PBKDF2, calibrated in the bench process) in a replica; ` +
+      (c.capacity.measured
+        ? `under a closed loop (16 clients, the best of ${c.capacity.rounds?.one.length ?? '?'} rounds of 1.5 s) just before, 1 replica served ${c.capacity.one} req/s and ` +
+          `${c.autoscalingConfig.maxReplicas} served ${c.capacity.all} req/s; the rates below are fractions of those. `
+        : `the rates below were given (--rates). `) +
+      `Poisson arrivals through the HTTP proxy (open loop, latency from when each was due): ` +
       c.phases.map((p) => `${p.rate}/s for ${p.durationMs / 1000} s`).join(', then ') +
       `. Autoscaled: \`${JSON.stringify(c.autoscalingConfig)}\`. Every deployment: \`${JSON.stringify(c.deploymentOptions)}\`. ` +
       `Rolling update: ${c.autoscalingConfig.maxReplicas} fixed replicas at ${c.rollingRate}/s for ${c.rollingMs / 1000} s, redeployed with a new constructor argument at ${c.redeployAtMs / 1000} s ` +
@@ -200,7 +205,7 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
   for (const f of failed) lines.push(`**${f.name} did not run:** ${firstLine(f.error)}`, '');
 
   lines.push(
-    '| variant | phase | offered/s | requests | replies/s | p50 ms | p99 ms | max ms | failed | server CPU (cores) | other processes (cores) |',
+    '| variant | phase | offered/s | requests | replies/s | p50 ms | p99 ms | max ms | failed | server CPU, cores (ms/reply) | other processes, cores |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   );
   for (const v of ok) {
@@ -209,7 +214,7 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
       const others = p.machineCores - p.serverCores - v.generator.cores;
       lines.push(
         `| ${v.name} | ${p.name} ${sec(p.startMs)}-${sec(p.endMs)} s | ${p.rate} | ${w.count} | ${Math.round(w.throughput)} | ${ms(w.p50)} | ${ms(w.p99)} | ${ms(w.max)} | ${errs(w)} | ` +
-          `${cores(p.serverCores)} | ${cores(Math.max(0, others))} |`,
+          `${cores(p.serverCores)} (${w.throughput > 0 ? ((p.serverCores * 1000) / w.throughput).toFixed(1) : 'n/a'}) | ${cores(Math.max(0, others))} |`,
       );
     }
     const w = v.whole;

@@ -6,8 +6,9 @@
 // variant runs in its own server process (server.ts).
 //
 //   npm run bench -- autoscale [--only=fixed-1,fixed-2,autoscale,rolling-update,rolling-update-surge] [--quick]
-//                              [--phases=10,15,15] [--work-ms=4] [--low=0.3] [--high=1.6]
-//                              [--rolling-load=0.7] [--rolling-seconds=20] [--redeploy-at=8]
+//                              [--phases=10,15,15] [--work-ms=4] [--iterations=N] [--low=0.3] [--high=1.6]
+//                              [--rolling-load=0.7] [--rates=LOW,HIGH,ROLLING]
+//                              [--rolling-seconds=20] [--redeploy-at=8]
 //                              [--max-replicas=2] [--target-ongoing=2] [--upscale-delay-ms=0]
 //                              [--downscale-delay-ms=2000] [--max-queued=N]
 //
@@ -25,7 +26,7 @@ import { renderTimelineChart } from './chart.ts';
 import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts';
 import type { ServerConfig } from './protocol.ts';
 import { placePhases, type Phase } from './step-load.ts';
-import { runVariant, type VariantSpec } from './variant-process.ts';
+import { measureCapacity, runVariant, type VariantSpec } from './variant-process.ts';
 import { calibrate } from './work.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,11 +47,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   const phaseSeconds = typeof f.phases === 'string' ? f.phases.split(',').map(Number) : ctx.quick ? [4, 6, 6] : [10, 15, 15];
   if (phaseSeconds.length !== 3 || !phaseSeconds.every((s) => s > 0)) throw new Error('--phases takes three durations in seconds (low, high, low)');
   const workMs = num(f['work-ms'], 4);
-  const capacity = 1000 / workMs; // one replica's requests per second, nominal
   const maxReplicas = num(f['max-replicas'], 2);
-  const low = Math.round(num(f.low, 0.3) * capacity);
-  const high = Math.round(num(f.high, 1.6) * capacity);
-  const rollingRate = Math.round(num(f['rolling-load'], 0.7) * maxReplicas * capacity);
   const rollingMs = num(f['rolling-seconds'], ctx.quick ? 8 : 20) * 1000;
   const redeployAtMs = num(f['redeploy-at'], ctx.quick ? 3 : 8) * 1000;
   const autoscalingConfig = {
@@ -63,14 +60,33 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     lookBackPeriodMs: 1000,
   };
   const common: Record<string, unknown> = typeof f['max-queued'] === 'string' ? { maxQueuedRequests: Number(f['max-queued']) } : {};
-
   const iterations = typeof f.iterations === 'string' ? Number(f.iterations) : calibrate(workMs);
+  const server = (options: Record<string, unknown>): ServerConfig => ({ iterations, options: { ...common, ...options }, sampleEveryMs: 100 });
+
+  // The rates are fractions of what one replica, and maxReplicas replicas, serve on this machine now (a closed
+  // loop, each in its own process): the work's real cost here, proxy included, not its nominal 4 ms.
+  const capacity: { one: number; all: number; measured: boolean; rounds?: { one: number[]; all: number[] } } = { one: 1000 / workMs, all: (maxReplicas * 1000) / workMs, measured: false };
+  if (typeof f.rates !== 'string') {
+    const rounds = ctx.quick ? 2 : 4;
+    const one = await measureCapacity(server({ numReplicas: 1 }), 1500, rounds);
+    const all = await measureCapacity(server({ numReplicas: maxReplicas }), 1500, rounds);
+    if (!one.ok || !all.ok) throw new Error(`could not measure capacity: ${one.ok ? '' : one.error} ${all.ok ? '' : all.error}`);
+    Object.assign(capacity, { one: Math.round(one.throughput), all: Math.round(all.throughput), measured: true, rounds: { one: one.rounds, all: all.rounds } });
+    const show = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
+    ctx.log(`capacity (closed loop, 16 clients, best of ${rounds} rounds of 1.5 s): 1 replica ${capacity.one} req/s (${show(one.rounds)}), ` +
+      `${maxReplicas} replicas ${capacity.all} req/s (${show(all.rounds)})`);
+  }
+  const given = typeof f.rates === 'string' ? f.rates.split(',').map(Number) : [];
+  const low = given[0] ?? Math.round(num(f.low, 0.3) * capacity.one);
+  const high = given[1] ?? Math.round(num(f.high, 1.6) * capacity.one);
+  const rollingRate = given[2] ?? Math.round(num(f['rolling-load'], 0.7) * capacity.all);
+  if (high > 0.9 * capacity.all) ctx.log(`note: the high rate ${high}/s is over 90% of what ${maxReplicas} replicas served (${capacity.all}/s): they will queue`);
+
   const phases: Phase[] = [
     { name: 'low', rate: low, durationMs: phaseSeconds[0] * 1000 },
     { name: 'high', rate: high, durationMs: phaseSeconds[1] * 1000 },
     { name: 'low', rate: low, durationMs: phaseSeconds[2] * 1000 },
   ];
-  const server = (options: Record<string, unknown>): ServerConfig => ({ iterations, options: { ...common, ...options }, sampleEveryMs: 100 });
   const specs: VariantSpec[] = [
     { name: 'fixed-1', server: server({ numReplicas: 1 }), phases },
     { name: `fixed-${maxReplicas}`, server: server({ numReplicas: maxReplicas }), phases },
@@ -91,11 +107,11 @@ export async function run(ctx: ScenarioContext): Promise<void> {
 
   const git = gitState();
   const config = {
-    workMs, iterations, capacityPerReplica: capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig,
+    workMs, iterations, capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig,
     deploymentOptions: { maxOngoingRequests: 8, ...common }, git, load: { before: loadavg() },
   };
   ctx.record('config', config);
-  ctx.log(`work ${workMs} ms = ${iterations} iterations; one replica ~${capacity} req/s; step ${low} → ${high} → ${low}/s; ` +
+  ctx.log(`work ${workMs} ms on an idle core = ${iterations} iterations; step ${low} → ${high} → ${low}/s; ` +
     `rolling update at ${rollingRate}/s; commit ${git.commit}${git.dirtySrc ? ' (src/ has uncommitted changes)' : ''}`);
 
   const analyses: Analysis['variants'] = [];

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runClosedLoop } from '../../src/cli/bench/index.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 import type { Sample, VariantRun } from './analyze.ts';
 import { now, type ControlMessage, type ServerConfig, type ServerMessage } from './protocol.ts';
@@ -25,8 +26,17 @@ export interface VariantSpec {
 
 export type VariantOutcome = { ok: true; run: VariantRun } | { ok: false; name: string; error: string };
 
-export async function runVariant(spec: VariantSpec, log: (line: string) => void): Promise<VariantOutcome> {
-  const child = fork(join(here, 'server.ts'), [JSON.stringify(spec.server)], {
+interface ForkedServer {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+  /** The ready (or failed) message; rejects when the process exits first or says nothing for 90 s. */
+  ready: Promise<Extract<ServerMessage, { type: 'ready' | 'failed' }>>;
+  /** The last 4 kB the server printed. */
+  output(): string;
+}
+
+function forkServer(config: ServerConfig): ForkedServer {
+  const child = fork(join(here, 'server.ts'), [JSON.stringify(config)], {
     cwd: root,
     execArgv: [...TROUPE_NODE_FLAGS, '--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -38,6 +48,58 @@ export async function runVariant(spec: VariantSpec, log: (line: string) => void)
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = once(child, 'exit');
+  const ready = new Promise<Extract<ServerMessage, { type: 'ready' | 'failed' }>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server.ts sent no ready message within 90 s')), 90_000);
+    child.on('message', (m: ServerMessage) => {
+      if (m.type === 'ready' || m.type === 'failed') {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server.ts exited before it was ready (code ${code}, signal ${signal})`));
+    });
+  });
+  ready.catch(() => {}); // read by the caller; never an unhandled rejection
+  return { child, exited, ready, output: () => output };
+}
+
+const failure = (m: Extract<ServerMessage, { type: 'failed' }>) => `serve.${m.stage} failed: ${m.code ? `${m.code}: ` : ''}${m.message}`;
+
+/**
+ * Replies per second of a deployment with these options under a closed loop (16 clients, more than its replicas
+ * take at once, so it is never idle): what "one replica's capacity" means on this machine. The best of `rounds`
+ * rounds, since other processes on a shared machine only ever lower it.
+ */
+export async function measureCapacity(
+  config: ServerConfig,
+  roundMs: number,
+  rounds: number,
+): Promise<{ ok: true; throughput: number; rounds: number[] } | { ok: false; error: string }> {
+  const server = forkServer(config);
+  try {
+    const ready = await server.ready;
+    if (ready.type === 'failed') return { ok: false, error: failure(ready) };
+    const target = { url: `http://127.0.0.1:${ready.port}/` };
+    await runClosedLoop({ target, concurrency: 16, durationMs: 1000, progress: false });
+    const all: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const r = await runClosedLoop({ target, concurrency: 16, durationMs: roundMs, progress: false });
+      if (r.errorCount > 0) return { ok: false, error: `${r.errorCount} requests failed (${JSON.stringify(r.errors)})` };
+      all.push(r.throughput);
+    }
+    return { ok: true, throughput: Math.max(...all), rounds: all };
+  } catch (err) {
+    return { ok: false, error: `${(err as Error).message}\n${server.output()}` };
+  } finally {
+    await stopChild(server.child, server.exited);
+  }
+}
+
+export async function runVariant(spec: VariantSpec, log: (line: string) => void): Promise<VariantOutcome> {
+  const server = forkServer(spec.server);
+  const { child, exited } = server;
   const samples: Array<Sample & { at: number }> = [];
   const firstServed: Array<{ replica: string; at: number }> = [];
   let redeployed: Extract<ServerMessage, { type: 'redeployed' }> | undefined;
@@ -54,22 +116,8 @@ export async function runVariant(spec: VariantSpec, log: (line: string) => void)
   });
 
   try {
-    const ready = await new Promise<Extract<ServerMessage, { type: 'ready' | 'failed' }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server.ts sent no ready message within 90 s')), 90_000);
-      child.on('message', (m: ServerMessage) => {
-        if (m.type === 'ready' || m.type === 'failed') {
-          clearTimeout(timer);
-          resolve(m);
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`server.ts exited before it was ready (code ${code}, signal ${signal})`));
-      });
-    });
-    if (ready.type === 'failed') {
-      return { ok: false, name: spec.name, error: `serve.${ready.stage} failed: ${ready.code ? `${ready.code}: ` : ''}${ready.message}` };
-    }
+    const ready = await server.ready;
+    if (ready.type === 'failed') return { ok: false, name: spec.name, error: failure(ready) };
 
     const url = `http://127.0.0.1:${ready.port}/`;
     log(`  server ready at ${url}; load: ${spec.phases.map((p) => `${p.name} ${p.rate}/s for ${p.durationMs / 1000} s`).join(', ')}`);
@@ -123,7 +171,7 @@ export async function runVariant(spec: VariantSpec, log: (line: string) => void)
     }
     return { ok: true, run };
   } catch (err) {
-    return { ok: false, name: spec.name, error: `${(err as Error).message}\n${output}` };
+    return { ok: false, name: spec.name, error: `${(err as Error).message}\n${server.output()}` };
   } finally {
     await stopChild(child, exited);
   }
