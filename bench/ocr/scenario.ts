@@ -10,7 +10,8 @@
 // so p99 is compared at equal load. The goal's figure is `npm start` (autoscaling) against the baseline.
 // An autoscaled server is warmed up longer (AUTOSCALED_WARMUP_MS at the highest concurrency) so that it has
 // scaled up before the measured steps; it scales down only after 30 s without load, longer than the gaps
-// between its steps at the default --duration (the log says when they are not).
+// between its steps at the default --duration (the log says when they are not). Its replica counts, read from
+// its admin API, are logged at the start of every step and summed up under the ratios.
 //
 //   npm run bench -- ocr [--duration=5] [--quick] [--only=baseline,troupe,in-process,raw-ort]
 //                        [--replicas=auto,1,2,1+2] [--concurrency=1,4] [--rounds=3] [--rates=0.5,0.9,1.3] [--baseline-threads=2]
@@ -28,6 +29,7 @@ import { benchImages, type BenchImage } from './images.ts';
 import { ceilingOfRatio, measureInProcessPipeline, type InProcessRow } from './in-process.ts';
 import { formatRawOrt, measureRawAngleClassifier } from './raw-ort.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
+import { formatCounts, freePort, ReplicaWatch, type ReplicaChange, type ReplicaCount } from './replica-watch.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -60,6 +62,8 @@ export interface OcrHttpReport {
   /** Every closed-loop round as measured (histograms included). */
   slices: BenchResult[];
   sweep?: SweepResult;
+  /** An autoscaled server's replicas (from its admin API): at the start of each measured step, and every change. */
+  replicas?: { steps: { step: string; counts?: ReplicaCount[] }[]; timeline: ReplicaChange[]; peaks: Record<string, number> };
 }
 
 function summarize(concurrency: number, slices: BenchResult[]): ClosedSummary {
@@ -103,7 +107,7 @@ export function ocrTarget(url: string, images: BenchImage[]) {
  */
 export async function measureOcrHttp(
   ctx: ScenarioContext,
-  targets: { name: string; url: string; autoscaled?: boolean }[],
+  targets: { name: string; url: string; autoscaled?: boolean; watch?: ReplicaWatch }[],
   images: BenchImage[],
   { concurrency, rounds, rates }: { concurrency: number[]; rounds: number; rates: (closed: ClosedSummary[]) => number[] },
 ): Promise<OcrHttpReport[]> {
@@ -114,7 +118,16 @@ export async function measureOcrHttp(
     points: [] as BenchResult[],
     target: ocrTarget(t.url, images),
     autoscaled: t.autoscaled === true,
+    watch: t.watch,
+    replicaSteps: [] as { step: string; counts?: ReplicaCount[] }[],
   }));
+  // An autoscaled server's replica counts as a step starts, in the log and the report.
+  const noteReplicas = async (r: (typeof reports)[number], step: string) => {
+    if (!r.watch) return;
+    const counts = await r.watch.poll();
+    r.replicaSteps.push({ step, counts });
+    ctx.log(`${r.name} replicas (${step}): ${formatCounts(counts)}`);
+  };
   const peakConcurrency = Math.max(2, ...concurrency);
   for (const r of reports) {
     if (!r.autoscaled) {
@@ -123,6 +136,7 @@ export async function measureOcrHttp(
     }
     const warm = await runClosedLoop({ target: r.target, concurrency: peakConcurrency, durationMs: AUTOSCALED_WARMUP_MS, timeoutMs: 30_000, progress: false });
     ctx.log(`${r.name}: warm-up ${AUTOSCALED_WARMUP_MS / 1000} s at c=${peakConcurrency} so that it has scaled up before the measured steps: ${formatResult(warm)}`);
+    await noteReplicas(r, 'after warm-up');
   }
   // While the others take their turn an autoscaled server idles; past its downscale delay it shrinks and its next
   // step starts with the ramp back up (measured, not hidden).
@@ -134,6 +148,7 @@ export async function measureOcrHttp(
     const slices = new Map<string, BenchResult[]>(reports.map((r) => [r.name, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const r of reports) {
+        await noteReplicas(r, `c=${c} round ${round}`);
         const result = await runClosedLoop({ target: r.target, concurrency: c, durationMs: ctx.durationMs, timeoutMs: 30_000, label: r.name });
         ctx.log(`round ${round}/${rounds}: ${formatResult(result)}`);
         slices.get(r.name)!.push(result);
@@ -150,6 +165,7 @@ export async function measureOcrHttp(
       ctx.log(`note: ${Math.round(gapMs(durationMs) / 1000)} s between an autoscaled server's steps at ${rate}/s, past its downscale delay: the step includes its scale-up`);
     }
     for (const r of reports) {
+      await noteReplicas(r, `Poisson ${rate}/s`);
       const point = await runOpenLoop({ target: r.target, rate, durationMs, timeoutMs: 30_000, label: `${r.name} @${rate}/s` });
       ctx.log(formatResult(point));
       r.points.push(point);
@@ -161,13 +177,15 @@ export async function measureOcrHttp(
     closed: r.closed,
     slices: r.slices,
     sweep: r.points.length ? { label: r.name, target: r.target.url, points: r.points } : undefined,
+    ...(r.watch ? { replicas: { steps: r.replicaSteps, timeline: r.watch.timeline, peaks: r.watch.peaks() } } : {}),
   }));
 }
 
 interface Server {
   name: string;
   autoscaled?: boolean;
-  start(): Promise<RunningServer>;
+  /** The server's admin API, where it has one the bench reads replica counts from. */
+  start(): Promise<RunningServer & { adminUrl?: string }>;
 }
 
 function servers(ctx: ScenarioContext): Server[] {
@@ -181,8 +199,8 @@ function servers(ctx: ScenarioContext): Server[] {
   // --replicas=auto (no environment variables: what `npm start` runs), 1,2 (as many Detectors as Recognizers)
   // or D+R entries such as 1+2.
   const layouts = typeof ctx.flags.replicas === 'string' ? ctx.flags.replicas.split(',') : ['auto', '1', '2'];
-  const troupe = (env: Record<string, string>) => () =>
-    startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, join(root, 'bin', 'troupe.js'), 'run', 'examples/ocr/app.ts:app', '--port', '0'], {
+  const troupe = (env: Record<string, string>, adminArgs: string[] = []) =>
+    startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, join(root, 'bin', 'troupe.js'), 'run', 'examples/ocr/app.ts:app', '--port', '0', ...adminArgs], {
       cwd: root,
       readyTimeoutMs: 120_000,
       killAfterMs: 15_000,
@@ -191,13 +209,19 @@ function servers(ctx: ScenarioContext): Server[] {
   for (const layout of layouts) {
     if (layout === 'auto') {
       // Empty is unset for the app: a replica count in the bench's own environment must not reach this one.
-      list_.push({ name: DEFAULT_TROUPE, autoscaled: true, start: troupe({ OCR_DETECTOR_REPLICAS: '', OCR_RECOGNIZER_REPLICAS: '' }) });
+      // Its admin API on a port of its own, for the replica counts (the others keep the default: whichever is first).
+      const start = async () => {
+        const port = await freePort();
+        const server = await troupe({ OCR_DETECTOR_REPLICAS: '', OCR_RECOGNIZER_REPLICAS: '' }, ['--admin-port', String(port)]);
+        return { ...server, adminUrl: `http://127.0.0.1:${port}` };
+      };
+      list_.push({ name: DEFAULT_TROUPE, autoscaled: true, start });
       continue;
     }
     const [detectors, recognizers = detectors] = layout.split('+').map(Number);
     list_.push({
       name: `troupe (${detectors} Detector + ${recognizers} Recognizer)`,
-      start: troupe({ OCR_DETECTOR_REPLICAS: String(detectors), OCR_RECOGNIZER_REPLICAS: String(recognizers) }),
+      start: () => troupe({ OCR_DETECTOR_REPLICAS: String(detectors), OCR_RECOGNIZER_REPLICAS: String(recognizers) }),
     });
   }
   return list_;
@@ -214,16 +238,17 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   const loads: Record<string, string> = { start: load() };
 
   // All servers up at once (idle ones cost nothing), measured in turn, step by step.
-  const running: { name: string; autoscaled?: boolean; server: RunningServer }[] = [];
+  const running: { name: string; autoscaled?: boolean; server: RunningServer; watch?: ReplicaWatch }[] = [];
   let reports: OcrHttpReport[] = [];
   try {
     for (const server of servers(ctx)) {
       if (!wanted(server.name)) continue;
       ctx.log(`starting ${server.name} (load ${load()})`);
-      running.push({ name: server.name, autoscaled: server.autoscaled, server: await server.start() });
+      const started = await server.start();
+      running.push({ name: server.name, autoscaled: server.autoscaled, server: started, watch: started.adminUrl ? new ReplicaWatch(started.adminUrl) : undefined });
     }
     loads.measuring = load();
-    reports = await measureOcrHttp(ctx, running.map((r) => ({ name: r.name, url: r.server.url, autoscaled: r.autoscaled })), images, {
+    reports = await measureOcrHttp(ctx, running.map((r) => ({ name: r.name, url: r.server.url, autoscaled: r.autoscaled, watch: r.watch })), images, {
       concurrency,
       rounds,
       // The first server (the baseline unless --only says otherwise) sets the open-loop rates for all.
@@ -236,6 +261,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     });
     for (const r of reports) ctx.record(r.name, r);
   } finally {
+    for (const r of running) r.watch?.stop();
     await Promise.all(running.map((r) => r.server.stop()));
   }
 
@@ -313,6 +339,7 @@ export function summaryTables(reports: OcrHttpReport[], inProcess: InProcessRow[
         `The goal's figure: \`npm start\` as it ships (no environment variables, Detector and Recognizer autoscaling) ` +
           `${f(peak(goal), 2)} images/s against the single-process server's ${f(peak(base), 2)}: **${f(peak(goal) / peak(base), 2)}x** (goal >= 1.5x).`,
       );
+      if (goal.replicas) out.push('', replicaLine(goal.name, goal.replicas));
     }
   }
   const bound = ceilingOfRatio(inProcess, availableParallelism());
@@ -333,6 +360,20 @@ export function summaryTables(reports: OcrHttpReport[], inProcess: InProcessRow[
   }
   out.push('', `Load average (1/5/15 min) when each part started: ${Object.entries(loads).map(([k, v]) => `${k}: ${v}`).join('; ')}.`);
   return out.join('\n') + '\n';
+}
+
+/** Most replicas each autoscaled deployment ran, and what it ran after the warm-up and as each measured step started (repeats folded). */
+export function replicaLine(name: string, replicas: NonNullable<OcrHttpReport['replicas']>): string {
+  const peaks = Object.entries(replicas.peaks).map(([d, n]) => `${d} ${n}`).join(', ') || 'unknown';
+  const steps: string[] = [];
+  for (const { step, counts } of replicas.steps) {
+    const text = formatCounts(counts);
+    const label = step.replace(/ round \d+$/, '');
+    const last = steps.at(-1);
+    if (last?.startsWith(`${label}: `) && last.endsWith(text)) continue;
+    steps.push(`${label}: ${text}`);
+  }
+  return `Replicas of ${name} (from its admin API): at most ${peaks} running; at the start of each step: ${steps.join('; ')}.`;
 }
 
 function writeResultsFile(ctx: ScenarioContext, summary: string): void {
