@@ -134,9 +134,12 @@ async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, v
 
   const watcher = { stop() {}, poll() {} };
   // The admin API closes last: `troupe shutdown` waits for it, so its return means the server has stopped.
-  const shutdown = async () => {
+  const shutdown = async (beforeReady = false) => {
     watcher.stop();
     admin?.stopping();
+    // Before the application serves, no call is in flight: replicas still in their constructor or init() (a model
+    // that takes a minute to load) are ended at once instead of awaited.
+    if (beforeReady) void serve.runtime?.shutdown();
     await serve.shutdown({ timeoutMs: 10_000 });
     await admin?.close();
   };
@@ -181,7 +184,7 @@ async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, v
   }
   const why = await life.stopped;
   console.error(`troupe: ${why}: finishing requests in flight, then stopping${why.startsWith('SIG') ? ' (Ctrl-C again to force)' : ''}`);
-  await shutdown();
+  await shutdown(first !== 'ready');
   await deploying.catch(() => {});
   console.error('troupe: stopped');
   return EXIT.ok;

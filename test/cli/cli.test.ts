@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { adminUrl, cli, cliResult, listening } from './cli-process.ts';
+import { adminUrl, cli, cliResult, listening, waitFor } from './cli-process.ts';
 
 const apps = 'test/fixtures/config/apps.ts';
 
@@ -108,4 +108,23 @@ t.test('troupe bench finds the bench harness beside the package, not in the work
   const r = await cliResult(['bench', 'no-such-scenario'], { cwd: dir });
   t.equal(r.code, 2, r.output);
   t.match(r.output, /no scenario "no-such-scenario"/, 'bench/run.ts ran from another directory');
+});
+
+t.test('Ctrl-C while replicas start: a clean stop, exit code 0', async t => {
+  const file = path.join(dir, 'slow.yaml');
+  await writeFile(
+    file,
+    `applications:\n  - importPath: ${path.resolve(apps)}:sleepy\n    deployments: [{ name: Sleepy, userConfig: { startMs: 20000 } }]\n`,
+  );
+  const run = cli(['run', file, '--port', '0', '--no-admin']);
+  t.teardown(() => run.kill());
+  await waitFor(run, /(replica default\/Sleepy#0 STARTING)/);
+  const sent = Date.now();
+  run.child.kill('SIGINT');
+  const [code, signal] = await run.exited;
+  t.ok(Date.now() - sent < 8000, 'it does not wait for the 20 s start to finish');
+  t.equal(signal, null, 'it handled the signal');
+  t.equal(code, 0);
+  t.match(run.output(), /troupe: SIGINT: finishing requests in flight, then stopping \(Ctrl-C again to force\)\ntroupe: stopped\n$/);
+  t.notMatch(run.output(), /listening/);
 });
