@@ -226,9 +226,15 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
+/** A header the CLI sends percent-encoded (a path may hold any character). */
 function headerText(value: string | string[] | undefined): string | undefined {
   const v = Array.isArray(value) ? value[0] : value;
-  return v ? decodeURIComponent(v) : undefined;
+  if (!v) return undefined;
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }
 
 class BodyTooLarge extends TroupeError {

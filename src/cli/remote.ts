@@ -1,4 +1,5 @@
 // `troupe deploy`, `troupe status` and `troupe shutdown`: a running server's admin API, from the command line.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AdminStatus } from '../admin/index.ts';
 import { loadConfigFile } from '../config/index.ts';
@@ -35,7 +36,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   try {
     // Checked here first: a config with a typo never reaches the server, and the error names this file.
     await loadConfigFile(file);
-    const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
+    const text = await readFile(file, 'utf8');
     console.error(`troupe: deploying ${file} to ${client.address}`);
     const progress = new ReplicaProgress(line => console.error(line));
     let done = false;
