@@ -62,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `troupe bench`: the bench harness of troupe's own repository, found beside this package, not in the cwd. */
 async function bench(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(commands.bench!.usage);
+    return EXIT.ok;
+  }
   const runner = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
   if (!existsSync(runner)) {
     console.error(`troupe bench: ${runner} is missing: the bench harness ships with troupe's repository, not its npm package; run it from a clone (npm run bench -- <scenario>)`);
