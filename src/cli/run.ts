@@ -157,7 +157,7 @@ async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, v
       console.error(`troupe: admin API on ${url} (${hint})`);
     } catch (err) {
       if (!(err instanceof AdminListenError) || adminPortGiven || err.details.errno !== 'EADDRINUSE') {
-            await shutdown();
+        await shutdown(true);
         return report(err, verbose);
       }
       admin = undefined;
@@ -170,7 +170,7 @@ async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, v
   if (first instanceof Error) {
     console.error(`troupe: could not start the application: ${first.message}`);
     if (verbose && first.stack) console.error(first.stack);
-    await shutdown();
+    await shutdown(true);
     return EXIT.failure;
   }
   if (first === 'ready') {
