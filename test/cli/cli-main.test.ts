@@ -130,6 +130,19 @@ t.test('bad input that is not the command line: exit code 1, what to fix, nothin
   }
 });
 
+t.test('an admin port given and taken: exit code 1, the HTTP port given back', async t => {
+  const busy = createServer();
+  await new Promise<void>(resolve => busy.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>(resolve => busy.close(() => resolve())));
+  const { port } = busy.address() as { port: number };
+  const r = await troupe('run', `${apps}:app`, '--port', '0', '--admin-port', String(port));
+  t.equal(r.code, 1);
+  t.match(r.err, new RegExp(`troupe: the admin API cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use .* Pick another port \\(--admin-port, admin\\.port\\) or turn it off`));
+  t.notMatch(r.err, /listening|replica/, 'no replica started');
+  const { serve } = await import('../../src/index.ts');
+  t.equal(serve.address, undefined, 'the HTTP proxy was closed again');
+});
+
 t.test('troupe build writes to a file or to standard output', async t => {
   const out = await troupe('build', `${apps}:app`);
   t.equal(out.code, 0);
