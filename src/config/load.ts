@@ -1,8 +1,10 @@
 // Reads a config: YAML text → a checked TroupeConfig that still knows where each of its values was written, so
 // that every later problem (an import that fails, an option out of range) can name the file, line and column.
 import { readFile } from 'node:fs/promises';
-import AjvModule, { type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isNode, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Document, Node } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { configSchema, schemaAt } from './schema.ts';
 import { closest } from './suggest.ts';
@@ -10,9 +12,22 @@ import type { TroupeConfig } from './types.ts';
 
 // ajv is also used by src/http for request bodies, with useDefaults on; a config must not gain defaults (a
 // default written into it would then win over the code), so it gets its own instance.
+// yaml and ajv load with the first config read: every replica imports troupe, and none reads a config.
+const require = createRequire(import.meta.url);
+const yaml = (): typeof import('yaml') => require('yaml');
 type AjvClass = typeof AjvModule.default;
-const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as AjvClass;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(configSchema);
+let validator: ValidateFunction | undefined;
+function validate(value: unknown): boolean {
+  if (!validator) {
+    const ajvModule = require('ajv');
+    const Ajv = (ajvModule.default ?? ajvModule) as AjvClass;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(configSchema);
+  }
+  const ok = validator(value);
+  validate.errors = validator.errors;
+  return ok;
+}
+validate.errors = undefined as ErrorObject[] | null | undefined;
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -40,6 +55,7 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
 
 /** Parses and checks config text (YAML, or JSON, which is YAML); throws ConfigError listing every problem. */
 export function parseConfig(text: string, file = '<config>'): LoadedConfig {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -150,6 +166,7 @@ export function dotted(path: ConfigPath): string {
 
 /** Where the value at `path` (or its key) starts in the text; the nearest enclosing node when it is absent. */
 function rangeOf(doc: Document, path: ConfigPath, key: boolean): number | undefined {
+  const { isMap, isNode, isPair, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let start = isNode(node) ? node.range?.[0] : undefined;
   for (let i = 0; i < path.length; i++) {

@@ -1,7 +1,9 @@
 // `troupe build`: a config file from import paths, with every deployment and its current options, ready to edit.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document } from 'yaml';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 import type { Application } from '../serve/index.ts';
 import { deploymentsOf } from './graph.ts';
 import { importApplication, parseImportPath, resolveModule } from './import-path.ts';
@@ -46,6 +48,7 @@ export async function writeConfig(importPaths: string[], options: WriteConfigOpt
     logging: { encoding: 'json', level: 'info', accessLog: true },
     applications,
   };
+  const { Document } = require('yaml') as typeof import('yaml');
   const doc = new Document(config);
   doc.commentBefore = [
     ` troupe config, written by \`${options.command ?? `troupe build ${importPaths.join(' ')}`}\`.`,
