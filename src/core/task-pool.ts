@@ -2,8 +2,9 @@
 // as actor calls, so errors keep their class, code and stack, and an AbortSignal cancels a task.
 // Each pool thread also opens a control channel to the main thread (see task-worker.ts), over which it
 // asks for links to actors (handles and getActor() work inside tasks) and hears topics and deaths.
+import { createRequire } from 'node:module';
 import type { MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { assertSerializable, decode, encodeStandalone, type Frame } from './codec.ts';
 import { CancelledError } from './errors.ts';
 import { callerModule, requireLocation, setLocation } from './locate.ts';
@@ -46,6 +47,9 @@ export interface TaskControl {
 /** The message a pool thread posts on its parentPort (piscina emits it as the pool's 'message'). */
 export const taskControlMessage = 'troupe.task-control';
 
+// piscina loads with the first pool: every replica imports troupe, and replicas make no pool.
+const require = createRequire(import.meta.url);
+
 export class TaskPool {
   #pool: Piscina;
   #control: TaskControl | undefined;
@@ -54,7 +58,8 @@ export class TaskPool {
 
   constructor(threads: number, shared: unknown, control?: TaskControl) {
     this.#control = control;
-    this.#pool = new Piscina({
+    const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+    this.#pool = new Pool({
       filename: new URL('./task-boot.mjs', import.meta.url).href,
       minThreads: 0,
       maxThreads: threads,
