@@ -4,7 +4,7 @@
 // Everything that can be checked is checked before anything changes (see buildApplications); a deploy that
 // still fails while it runs puts back the applications it had already changed.
 import os from 'node:os';
-import { buildApplications, deploymentsOf, machineCapacity, type BuiltApplication, type LoadedConfig } from '../config/index.ts';
+import { buildApplications, machineCapacity, type BuiltApplication, type LoadedConfig } from '../config/index.ts';
 import { ApplicationNotFoundError, type Capacity, type ServeStatus } from '../serve/index.ts';
 import { DeployFailedError } from './admin-errors.ts';
 import type { serve as serveInstance } from './serve.ts';
@@ -32,9 +32,6 @@ interface Deployed {
   built: BuiltApplication;
   deployedAt: Date;
 }
-
-/** States in which a replica holds its resources. */
-const HOLDING = new Set(['STARTING', 'RUNNING', 'UNHEALTHY', 'STOPPING']);
 
 export class Deployer {
   readonly #serve: Serve;
@@ -81,32 +78,21 @@ export class Deployer {
   }
 
   status(): AdminStatus {
-    const raw = this.#serve.status().applications;
+    const full = this.#serve.status();
     const applications: AdminStatus['applications'] = {};
-    let cpus = 0;
-    let gpus = 0;
-    let memoryMb = 0;
-    for (const [name, app] of Object.entries(raw)) {
+    for (const [name, app] of Object.entries(full.applications)) {
       const deployed = this.#deployed.get(name);
       applications[name] = deployed ? { ...app, importPath: deployed.built.importPath, deployedAt: deployed.deployedAt.toISOString() } : app;
-      if (!deployed) continue;
-      const nodes = deploymentsOf(deployed.built.app);
-      for (const [deployment, info] of Object.entries(app.deployments)) {
-        const options = nodes.get(deployment)?.resolved();
-        if (!options) continue;
-        const holding = info.replicas.filter(r => HOLDING.has(r.state)).length;
-        cpus += holding * options.actorOptions.numCpus;
-        gpus += holding * options.actorOptions.numGpus;
-        memoryMb += holding * (options.actorOptions.memory ?? 0);
-      }
     }
-    const round = (n: number) => Math.round(n * 1000) / 1000;
+    // Used: the controller's placement (every replica of every application, however deployed). Total: the
+    // capacity configs are checked against.
+    const placed = full.resources;
     return {
       applications,
       resources: {
-        cpus: { used: round(cpus), total: this.#capacity.cpus },
-        gpus: { used: round(gpus), total: this.#capacity.gpus.length },
-        memoryMb: { used: memoryMb, total: this.#capacity.memoryMb ?? Math.floor(os.totalmem() / 2 ** 20) },
+        cpus: { used: placed?.cpus.used ?? 0, total: this.#capacity.cpus },
+        gpus: { used: placed?.gpus.used ?? 0, total: this.#capacity.gpus.length },
+        memoryMb: { used: placed?.memoryMb.used ?? 0, total: this.#capacity.memoryMb ?? Math.floor(os.totalmem() / 2 ** 20) },
       },
     };
   }

@@ -11,4 +11,4 @@ export * from './errors.ts';
 export { batch, configureBatch, batchStats, batchedMethods, type Batch, type Unbatched, type BatchOptions, type BatchStats } from './batch.ts';
 export * from './batch-errors.ts';
 export { replicaContext, type ReplicaContext } from './replica-context.ts';
-export { Placement, type Capacity, type Grant, type GpuGrant } from './placement.ts';
+export { Placement, type Capacity, type Grant, type GpuGrant, type ResourceUsage } from './placement.ts';

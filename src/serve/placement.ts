@@ -27,6 +27,13 @@ export interface GpuGrant {
   fraction: number;
 }
 
+export interface ResourceUsage {
+  cpus: { used: number; total: number };
+  gpus: { used: number; total: number };
+  /** total is undefined when memory is not limited. */
+  memoryMb: { used: number; total: number | undefined };
+}
+
 export interface Grant {
   cpus: number;
   memoryMb?: number;
@@ -56,6 +63,17 @@ export class Placement {
 
   get cpusUsed(): number {
     return this.#cpusUsed;
+  }
+
+  /** What replicas hold of this machine, against what it has. */
+  usage(): ResourceUsage {
+    let gpus = 0;
+    for (const used of this.#gpuUsed.values()) gpus += used;
+    return {
+      cpus: { used: round(this.#cpusUsed), total: this.capacity.cpus },
+      gpus: { used: round(gpus), total: this.capacity.gpus.length },
+      memoryMb: { used: this.#memoryUsed, total: this.capacity.memoryMb },
+    };
   }
 
   /** Reserves what one replica of `deployment` needs; throws InsufficientResourcesError for what it cannot have. */

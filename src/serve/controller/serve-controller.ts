@@ -8,7 +8,7 @@ import { devices } from '../../native/index.ts';
 import { Application } from '../deployment.ts';
 import { ApplicationNotFoundError, NotADeploymentError } from '../errors.ts';
 import { makeDeploymentHandle, type DeploymentHandle } from '../handle.ts';
-import { Placement, type Capacity } from '../placement.ts';
+import { Placement, type Capacity, type ResourceUsage } from '../placement.ts';
 import { DeploymentState, type DeploymentStatusInfo, type DeploymentTarget } from './deployment-state.ts';
 import { ThreadReplicaActions, type ReplicaActions } from './replica-actions.ts';
 import { configText, versionOf } from './version.ts';
@@ -47,6 +47,8 @@ export interface ServeStatus {
     ingress: string;
     deployments: Record<string, DeploymentStatusInfo>;
   }>;
+  /** What replicas hold of this machine (CPUs, GPUs, memory) against what it has. */
+  resources?: ResourceUsage;
 }
 
 export interface ControllerOptions {
@@ -146,7 +148,7 @@ export class ServeController {
       const ready = app.status === 'RUNNING' || (app.status === 'DEPLOYING' && app.served);
       applications[app.name] = { status, ready, message: app.message, routePrefix: app.routePrefix, ingress: app.ingress.name, deployments };
     }
-    return { applications };
+    return { applications, resources: this.#placement.usage() };
   }
 
   async delete(name: string): Promise<void> {
