@@ -289,3 +289,43 @@ export function machineCores(machine: Array<{ t: number; busyMs: number }> | und
   const b = inside.at(-1)!;
   return (b.busyMs - a.busyMs) / (b.t - a.t);
 }
+
+/**
+ * Every scale-down of the run (each time the target went down), with the requests due from 1 s before it to 1 s
+ * after the stopped replica was gone; overlapping windows merged. Failures here are requests lost to a replica
+ * being stopped, or to the capacity it took with it.
+ */
+export function downscales(run: VariantRun, endMs: number): { count: number; windows: Array<{ from: number; to: number }>; window: Window } {
+  const windows: Array<{ from: number; to: number }> = [];
+  let count = 0;
+  for (let i = 1; i < run.samples.length; i++) {
+    const prev = run.samples[i - 1].deployment;
+    const cur = run.samples[i];
+    if (!prev || !cur.deployment || cur.deployment.targetReplicas >= prev.targetReplicas) continue;
+    count++;
+    const gone = run.samples.slice(i).find((s) => (s.deployment?.replicas.length ?? 0) <= (s.deployment?.targetReplicas ?? 0));
+    const w = { from: Math.max(0, cur.t - 1000), to: Math.min(endMs, (gone?.t ?? endMs) + 1000) };
+    const last = windows.at(-1);
+    if (last && w.from <= last.to) last.to = Math.max(last.to, w.to);
+    else windows.push(w);
+  }
+  const parts = windows.map((w) => windowStats(run.records, w.from, w.to));
+  const errors: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + n;
+  const sum = (f: (w: Window) => number) => parts.reduce((a, w) => a + f(w), 0);
+  return {
+    count,
+    windows,
+    window: { count: sum((w) => w.count), ok: sum((w) => w.ok), failed: sum((w) => w.failed), errors, p50: NaN, p99: NaN, max: NaN, throughput: NaN },
+  };
+}
+
+/** How many times the target changed in [from, to): one per step of a steady load is what a settled autoscaler does. */
+export function targetChanges(samples: Sample[], from: number, to: number): number {
+  let n = 0;
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i].t < from || samples[i].t >= to) continue;
+    if ((samples[i].deployment?.targetReplicas ?? 0) !== (samples[i - 1].deployment?.targetReplicas ?? 0)) n++;
+  }
+  return n;
+}

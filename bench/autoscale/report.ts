@@ -29,6 +29,10 @@ export interface VariantAnalysis {
   lastDeployment: DeploymentSnapshot | null;
   scaleUp?: ScaleUp;
   scaleDown?: ScaleDown;
+  /** Every scale-down of the run and the requests due around them. */
+  downscales?: { count: number; windows: Array<{ from: number; to: number }>; window: Window };
+  /** Target changes during the high phase (a steady load): 1 is a settled autoscaler, more is flapping. */
+  targetChangesInHigh?: number;
   upscaleDelayMs?: number;
   redeploy?: {
     sentAt: number;
@@ -143,7 +147,10 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
       measured: scaled
         ? `**${errs(d.during)}** failed of ${d.during.count} requests due from ${sec(d.during.from)} s to ${sec(d.during.to)} s ` +
           `(1 s before the target was lowered, ${ms(d.targetDownAfterMs)} ms after the step down, to 1 s after the stopped replica was gone, ` +
-          `${ms(d.goneAfterMs)} ms after it); from the step down to the end of the run: ${errs(d.window)} of ${d.window.count}`
+          `${ms(d.goneAfterMs)} ms after it); from the step down to the end of the run: ${errs(d.window)} of ${d.window.count}` +
+          (auto.downscales && auto.downscales.count > 1
+            ? `. Across all ${auto.downscales.count} scale-downs of the run (±1 s): ${errs(auto.downscales.window)} of ${auto.downscales.window.count}`
+            : '')
         : `the deployment **did not scale down** during the run (${errs(d.window)} failed of ${d.window.count} due after the step down)`,
       met: scaled ? d.during.failed === 0 : false,
       value: d.during.failed,
@@ -203,6 +210,14 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     '',
   ];
   for (const f of failed) lines.push(`**${f.name} did not run:** ${firstLine(f.error)}`, '');
+  if (auto?.targetChangesInHigh !== undefined) {
+    const n = auto.targetChangesInHigh;
+    lines.push(
+      `Autoscaled: the target changed ${n} time${n === 1 ? '' : 's'} during the ${sec((auto.phases[1]?.endMs ?? 0) - (auto.phases[1]?.startMs ?? 0))} s of steady high load` +
+        (n > 1 ? ' (**it flapped**: one change, up, is what the load asks for; the events below say when and on what reading)' : '') + '.',
+      '',
+    );
+  }
 
   lines.push(
     '| variant | phase | offered/s | requests | replies/s | p50 ms | p99 ms | max ms | failed | server CPU, cores (ms/reply) | other processes, cores |',

@@ -21,7 +21,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
-import { machineCores, replicaEvents, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
+import { downscales, machineCores, replicaEvents, targetChanges, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
 import { renderTimelineChart } from './chart.ts';
 import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts';
 import type { ServerConfig } from './protocol.ts';
@@ -171,6 +171,8 @@ function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysi
   if (run.name === 'autoscale' && r.phases.length >= 3) {
     a.scaleUp = scaleUp(run, r.phases[1].startMs);
     a.scaleDown = scaleDown(run, r.phases[2].startMs, end);
+    a.downscales = downscales(run, end);
+    a.targetChangesInHigh = targetChanges(run.samples, r.phases[1].startMs, r.phases[1].endMs);
     a.upscaleDelayMs = upscaleDelayMs;
   }
   const roll = rollingWindow(run, end);
@@ -212,14 +214,11 @@ async function writeCharts(ctx: ScenarioContext, analysis: Analysis): Promise<{ 
     });
   }
   if (rolling.length) {
-    const markers: Array<{ t: number; label: string }> = [];
-    for (const v of rolling) {
-      const d = v.redeploy!;
-      const who = rolling.length > 1 ? `${v.name}: ` : '';
-      if (Number.isFinite(d.doneAt)) markers.push({ t: d.doneAt, label: `${who}serve.run resolved` });
-      if (d.allNewAfterMs !== null) markers.push({ t: d.sentAt + d.allNewAfterMs, label: `${who}all new` });
-    }
-    markers.push({ t: rolling[0].redeploy!.sentAt, label: 'redeploy' });
+    // The first variant's markers (the others' land within a few hundred ms; their events are in the summary).
+    const d = rolling[0].redeploy!;
+    const markers = [{ t: d.sentAt, label: 'redeploy' }];
+    if (Number.isFinite(d.doneAt)) markers.push({ t: d.doneAt, label: `serve.run resolved (${rolling[0].name})` });
+    if (d.allNewAfterMs !== null) markers.push({ t: d.sentAt + d.allNewAfterMs, label: `only new replicas (${rolling[0].name})` });
     charts.push({
       file: 'rolling-update.svg',
       svg: renderTimelineChart(rolling.map((v) => ({ label: v.name, points: v.series, showTarget: true })), {

@@ -2,7 +2,7 @@
 // hand, so a wrong window or an off-by-one in "first reply from a new replica" shows here, not in a summary.
 import t from 'tap';
 import { seededRandom } from '../../../src/cli/bench/arrivals.ts';
-import { percentile, replicaEvents, rollingWindow, scaleDown, scaleUp, timeSeries, windowStats, type Sample, type VariantRun } from '../../../bench/autoscale/analyze.ts';
+import { downscales, percentile, replicaEvents, rollingWindow, scaleDown, targetChanges, scaleUp, timeSeries, windowStats, type Sample, type VariantRun } from '../../../bench/autoscale/analyze.ts';
 import { renderTimelineChart } from '../../../bench/autoscale/chart.ts';
 import { arrivalSchedule, placePhases, runStepLoad, type StepLoadRecords } from '../../../bench/autoscale/step-load.ts';
 import { startHttp } from '../../fixtures/bench/servers.ts';
@@ -114,6 +114,15 @@ t.test('scale-down is timed from the step down, and its window counts what was d
   t.equal(d.during.count, 1);
   t.equal(d.window.count, 1);
   t.equal(d.window.failed, 0);
+});
+
+t.test('every scale-down is found, with its window, and target changes are counted per window', async (t) => {
+  const d = downscales(run, 4000);
+  t.equal(d.count, 1);
+  t.same(d.windows, [{ from: 2400, to: 4000 }]);
+  t.equal(d.window.count, 1);
+  t.equal(targetChanges(run.samples, 1000, 3000), 1, 'up once during the high phase');
+  t.equal(targetChanges(run.samples, 0, 4000), 2);
 });
 
 t.test('a rolling update lasts until serve.run resolved and only new replicas run, plus 1 s', async (t) => {
