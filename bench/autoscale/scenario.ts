@@ -60,7 +60,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     lookBackPeriodMs: 1000,
   };
   const common: Record<string, unknown> = typeof f['max-queued'] === 'string' ? { maxQueuedRequests: Number(f['max-queued']) } : {};
-  const iterations = typeof f.iterations === 'string' ? Number(f.iterations) : calibrate(workMs);
+  const iterations = typeof f.iterations === 'string' ? Number(f.iterations) : await calibrate(workMs);
   const server = (options: Record<string, unknown>): ServerConfig => ({ iterations, options: { ...common, ...options }, sampleEveryMs: 100 });
 
   // The rates are fractions of what one replica, and maxReplicas replicas, serve on this machine now (a closed
