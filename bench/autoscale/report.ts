@@ -210,6 +210,16 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     '',
   ];
   for (const f of failed) lines.push(`**${f.name} did not run:** ${firstLine(f.error)}`, '');
+  const disturbed = ok.flatMap((v) =>
+    v.phases.map((p) => ({ v: v.name, p: p.name, others: p.machineCores - p.serverCores - v.generator.cores })).filter((x) => x.others > 0.3),
+  );
+  if (disturbed.length) {
+    lines.push(
+      `**Disturbed:** other processes took more than 0.3 of the 2 cores in ${disturbed.map((d) => `${d.v} ${d.p} (${d.others.toFixed(2)})`).join(', ')}; ` +
+        'those rows measure the neighbours as much as troupe.',
+      '',
+    );
+  }
   if (auto?.targetChangesInHigh !== undefined) {
     const n = auto.targetChangesInHigh;
     lines.push(
