@@ -109,6 +109,12 @@ export class Router {
   get queued(): number {
     return this.#queue.length;
   }
+  /** Calls sent and not yet answered, plus those waiting: what this router adds to its deployment's load. */
+  get ongoing(): number {
+    let n = this.#queue.length;
+    for (const r of this.#replicas) n += r.inFlight;
+    return n;
+  }
 
   /** `args` must be known to cross threads: the deployment handle checks them, and the HTTP proxy builds them
    *  from parsed JSON, strings and bytes; the actor link does not check them again. */
@@ -368,12 +374,19 @@ export function routerFor(runtimeId: string, deploymentId: string): Router {
   return router;
 }
 
-/** Calls waiting in this thread's routers, by deployment id (the autoscaler counts them as ongoing). */
-export function routerQueues(): Record<string, number> {
+/**
+ * Calls this thread's routers have sent and not seen answered, or hold, by deployment id: the autoscaler's
+ * input. A replica cannot count these itself: calls sent to a replica busy with synchronous work wait in its
+ * port, where it does not see them.
+ */
+export function routerLoads(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const router of routers.values()) if (router.queued > 0) out[router.deployment] = (out[router.deployment] ?? 0) + router.queued;
+  for (const router of routers.values()) {
+    const n = router.ongoing;
+    if (n > 0) out[router.deployment] = (out[router.deployment] ?? 0) + n;
+  }
   return out;
 }
 
-// A replica's load report carries the queues of the routers in its thread (handles it calls other deployments with).
-setLoadReporter('routerQueues', routerQueues);
+// A replica's load report carries the loads of the routers in its thread (handles it calls other deployments with).
+setLoadReporter('routerLoads', routerLoads);

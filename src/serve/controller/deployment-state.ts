@@ -149,7 +149,8 @@ export class DeploymentState {
     this.#wake();
   }
 
-  tick(now: number, queued: number): void {
+  /** `routed`: the calls callers' routers have in flight to this deployment or waiting for it. */
+  tick(now: number, routed: number): void {
     if (this.#deleting) {
       for (const r of [...this.#replicas]) if (r.state !== 'STOPPING') this.#stop(r, now, 'deployment deleted');
       this.#publish(true);
@@ -157,7 +158,7 @@ export class DeploymentState {
     }
     this.#checkStable(now);
     this.#flagSlowStarts(now);
-    this.#sampleLoad(now, queued);
+    this.#sampleLoad(now, routed);
     this.#autoscale(now);
     this.#checkHealth(now);
     this.#applyInPlace();
@@ -176,12 +177,11 @@ export class DeploymentState {
     this.#pollLoad(now);
   }
 
-  /** Calls waiting in routers that replicas of this deployment reported, by deployment id. */
-  reportedQueues(into: Record<string, number>): void {
+  /** Calls the routers in this deployment's replicas reported in flight or waiting, by deployment id. */
+  reportedLoads(into: Record<string, number>): void {
     for (const r of this.#replicas) {
-      if (r.state !== 'RUNNING') continue;
-      const queues = r.queues;
-      if (queues) for (const [id, n] of Object.entries(queues)) into[id] = (into[id] ?? 0) + n;
+      if (r.state !== 'RUNNING' || !r.routerLoads) continue;
+      for (const [id, n] of Object.entries(r.routerLoads)) into[id] = (into[id] ?? 0) + n;
     }
   }
 
@@ -221,12 +221,14 @@ export class DeploymentState {
     }
   }
 
-  #sampleLoad(now: number, queued: number): void {
+  #sampleLoad(now: number, routed: number): void {
     const scaling = this.#target.options.autoscaling;
     if (!scaling || now - this.#lastSample < scaling.metricsIntervalMs) return;
-    let ongoing = queued;
-    for (const r of this.#replicas) if (r.state === 'RUNNING') ongoing += r.ongoing;
-    this.#samples.push({ at: now, ongoing });
+    // The routers' count holds every call (a replica misses those waiting in its port behind synchronous work);
+    // the replicas' own count is a check on reports that lag. Each is a reading of the same calls: take the larger.
+    let onReplicas = 0;
+    for (const r of this.#replicas) if (r.state === 'RUNNING') onReplicas += r.ongoing;
+    this.#samples.push({ at: now, ongoing: Math.max(routed, onReplicas) });
     this.#lastSample = now;
     const horizon = now - scaling.lookBackPeriodMs;
     while (this.#samples.length > 0 && this.#samples[0].at <= horizon) this.#samples.shift();
@@ -462,7 +464,7 @@ export class DeploymentState {
           r.ongoing = report.ongoing;
           const models = report.extra.multiplexedModels;
           r.models = Array.isArray(models) ? (models as string[]) : undefined;
-          r.queues = report.extra.routerQueues as Record<string, number> | undefined;
+          r.routerLoads = report.extra.routerLoads as Record<string, number> | undefined;
         },
         () => {}, // a replica that went away: its death is reported on its own
       );

@@ -6,7 +6,7 @@ import type { DeploymentDef } from '../deployment.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Grant } from '../placement.ts';
 import { replicaContextTopic, type ReplicaContext } from '../replica-context.ts';
-import { replicaTopic, routerQueues, type ReplicaSet } from '../router.ts';
+import { replicaTopic, routerLoads, type ReplicaSet } from '../router.ts';
 
 /** A started replica, opaque to the controller's policies. */
 export interface ReplicaRef {
@@ -33,8 +33,8 @@ export interface ReplicaActions {
   setMaxOngoing(replica: ReplicaRef, limit: number): Promise<void>;
   load(replica: ReplicaRef): Promise<LoadReport>;
   publish(deploymentId: string, set: ReplicaSet): void;
-  /** Calls waiting in the routers of the controller's own thread, by deployment id. */
-  localQueues(): Record<string, number>;
+  /** Calls the routers of the controller's own thread (the HTTP proxy's) have in flight or waiting, by deployment id. */
+  localLoads(): Record<string, number>;
   /** Calls `listener` when a replica ends without being stopped. Returns an unsubscribe. */
   onDeath(listener: (replicaName: string, error: Error) => void): () => void;
 }
@@ -116,8 +116,8 @@ export class ThreadReplicaActions implements ReplicaActions {
     if (!this.#runtime.closed) this.#runtime.publish(replicaTopic(this.#runtime.id, deploymentId), set);
   }
 
-  localQueues(): Record<string, number> {
-    return routerQueues();
+  localLoads(): Record<string, number> {
+    return routerLoads();
   }
 
   onDeath(listener: (replicaName: string, error: Error) => void): () => void {

@@ -37,8 +37,8 @@ export interface Replica {
   ongoing: number;
   /** Multiplexed model ids it holds (from its load report). */
   models?: string[];
-  /** Calls waiting in the routers of its thread, by deployment id (from its load report). */
-  queues?: Record<string, number>;
+  /** Calls the routers of its thread have in flight or waiting, by deployment id (from its load report). */
+  routerLoads?: Record<string, number>;
 }
 
 export function newReplica(name: string, version: string, now: number, configVersion: number, limit: number): Replica {

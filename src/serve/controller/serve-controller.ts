@@ -169,14 +169,14 @@ export class ServeController {
   tick(): void {
     this.#wakeQueued = false;
     const now = this.#now();
-    const queues = this.#actions.localQueues();
+    const loads = this.#actions.localLoads();
     const reported: Record<string, number> = {};
-    for (const app of this.#apps.values()) for (const d of app.deployments.values()) d.reportedQueues(reported);
-    for (const [id, n] of Object.entries(reported)) queues[id] = (queues[id] ?? 0) + n;
+    for (const app of this.#apps.values()) for (const d of app.deployments.values()) d.reportedLoads(reported);
+    for (const [id, n] of Object.entries(reported)) loads[id] = (loads[id] ?? 0) + n;
     let work = false;
     for (const app of this.#apps.values()) {
       for (const d of app.deployments.values()) {
-        const queued = queues[d.id] ?? 0;
+        const queued = loads[d.id] ?? 0;
         d.tick(now, queued);
         // A deployment scaled to zero has no thread to keep the process alive for the call that will wake it.
         work ||= queued > 0 || !d.settled() || d.targetReplicas === 0;

@@ -2,7 +2,7 @@
 // without losing a call, lightweight changes reach live replicas, and autoscaling follows the load.
 import t from 'tap';
 import { serve } from '../../../src/index.ts';
-import { Elastic, Flaky, Hangs, Sleepy, Versioned } from '../../fixtures/serve/reconcile-apps.ts';
+import { Crunch, Elastic, Flaky, Hangs, Sleepy, Versioned } from '../../fixtures/serve/reconcile-apps.ts';
 
 t.before(() => serve.start({ http: false }));
 t.teardown(() => serve.shutdown());
@@ -141,4 +141,15 @@ t.test('scale to zero: the first call waits while a replica starts, and it goes 
   await until('back to zero', () => deploymentOf('sleepy', 'Sleepy')!.replicas.length === 0, 10_000);
   t.equal(await h.hello(), 'awake', 'and again');
   await serve.delete('sleepy');
+});
+
+t.test('a replica busy with synchronous work is seen as loaded (by its callers\' routers) and scaled out', async t => {
+  const h = await serve.run(Crunch.bind(), { name: 'crunch' });
+  const load = steadyLoad(4, () => h.spin(5));
+  await until('the autoscaler to see the calls', () => (deploymentOf('crunch', 'Crunch')!.autoscaling?.ongoingRequests ?? 0) > 2);
+  await until('a second replica', () => deploymentOf('crunch', 'Crunch')!.replicas.filter(r => r.state === 'RUNNING').length === 2);
+  await load.stop();
+  t.same(load.failures, []);
+  t.pass('4 callers of a synchronous method read as ~4 ongoing, and the deployment scaled to 2');
+  await serve.delete('crunch');
 });
