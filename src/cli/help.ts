@@ -22,6 +22,8 @@ options:
                         $TROUPE_ADMIN_TOKEN)
   --admin-port <port>   admin API port (default 8265; when the default is taken, troupe runs without it)
   --no-admin            no admin API (also: admin: false in the config)
+  --reload              development: serve from a child process and restart it when a .ts/.js/.json/.yaml file
+                        changes in the application's folder (the module's, or the config's and its modules')
   --verbose             print stacks with errors
   -h, --help            this text`,
   },

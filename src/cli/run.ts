@@ -18,6 +18,7 @@ interface RunFlags {
   'admin-host'?: string;
   'admin-port'?: string;
   'no-admin'?: boolean;
+  reload?: boolean;
   verbose?: boolean;
   help?: boolean;
 }
@@ -31,6 +32,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'admin-host': { type: 'string' },
     'admin-port': { type: 'string' },
     'no-admin': { type: 'boolean' },
+    reload: { type: 'boolean' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -56,6 +58,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const flagAdminPort = portValue('run', '--admin-port', values['admin-port']);
   const verbose = values.verbose === true;
   const started = Date.now();
+  if (values.reload) {
+    if (!isConfig) commandLineConfig(target, 'default', '/'); // a malformed import path is a usage error here too
+    const { reloadCommand } = await import('./reload.ts');
+    return reloadCommand({ target, isConfig, childArgv: argv.filter(a => a !== '--reload') });
+  }
 
   const life = lifecycle();
   try {
