@@ -114,12 +114,12 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     });
   } else goals.push({ goal: 'from the load step to a new replica serving <= 1 s + upscaleDelayMs', measured: why('autoscale'), met: null });
 
-  // 2. p99 against the best fixed count (the lowest p99 among fixed counts that failed no request in the window).
+  // 2. p99 against the best fixed count: the fewest failed requests in the window, then the lowest p99 (a count
+  // that sheds a third of its requests has a low p99 of the rest, and is not the one to match).
   const fixed = ok.filter((v) => v.name.startsWith('fixed-'));
   const best = (pick: (v: VariantAnalysis) => Window | undefined) => {
     const ws = fixed.map((v) => ({ v, w: pick(v) })).filter((x): x is { v: VariantAnalysis; w: Window } => !!x.w && Number.isFinite(x.w.p99));
-    const clean = ws.filter((x) => x.w.failed === 0);
-    return (clean.length ? clean : ws).sort((x, y) => x.w.p99 - y.w.p99)[0];
+    return ws.sort((x, y) => x.w.failed - y.w.failed || x.w.p99 - y.w.p99)[0];
   };
   const high = (v: VariantAnalysis) => v.phases.find((p) => p.name === 'high')?.window;
   if (auto && fixed.length) {
@@ -131,7 +131,7 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     goals.push({
       goal: 'p99 under autoscaling within 1.5x of the best fixed replica count',
       measured:
-        `high phase: autoscale ${ms(ah.p99)} ms against ${bh?.v.name} ${ms(bh?.w.p99)} ms: **${rh.toFixed(2)}x**; ` +
+        `high phase: autoscale ${ms(ah.p99)} ms (${ah.failed} failed) against ${bh?.v.name} ${ms(bh?.w.p99)} ms (${bh?.w.failed} failed): **${rh.toFixed(2)}x**; ` +
         `whole run: ${ms(auto.whole.p99)} ms against ${bw?.v.name} ${ms(bw?.w.p99)} ms: **${rw.toFixed(2)}x**`,
       met: Number.isFinite(rh) && Number.isFinite(rw) ? rh <= 1.5 && rw <= 1.5 : null,
       value: rh,
