@@ -128,8 +128,10 @@ export class DeploymentState {
     if (active.some(r => r.state === 'RUNNING' && r.configVersion !== this.#target.configVersion)) return false;
     const running = active.filter(r => r.state === 'RUNNING').length;
     if (running >= this.#targetReplicas) return true;
-    // Replicas waiting only for resources do not hold a deploy back once the deployment can serve.
+    // Replicas waiting only for resources do not hold a deploy back once the deployment can serve, unless a
+    // replica still stopping (an old version's, in a roll) is about to free them.
     const pending = active.filter(r => r.state === 'PENDING');
+    if (pending.length > 0 && this.#replicas.some(r => r.state === 'STOPPING')) return false;
     return running >= Math.min(1, this.#targetReplicas) && pending.every(r => r.reason?.startsWith('waiting for'));
   }
 

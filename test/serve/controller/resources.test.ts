@@ -133,3 +133,26 @@ t.test('a rolling update may share cores while old replicas drain, so the roll n
   t.ok(fewest >= 2, `never fewer than 2 serving (fewest ${fewest})`);
   t.equal(h.deployment('roll', 'Versioned').message, '', 'no oversubscription is left once the old replicas are gone');
 });
+
+t.test('a roll whose new replica needs the GPU an old one holds: the old one goes first, and run() waits for the new one', async t => {
+  const GpuModel = deployment(class GpuModel {
+    constructor(readonly version: string) {}
+    infer(): string {
+      return this.version;
+    }
+  }, { numReplicas: 1, actorOptions: { numCpus: 1, numGpus: 1 } });
+  const h = fakeController(t, { capacity: { cpus: 8, gpus: [0] } });
+  await h.settle(h.controller.run(GpuModel.bind('v1'), { name: 'gpu' }));
+  const [old] = h.actions.publishedNames('gpu/GpuModel');
+  h.actions.decide('stop', 'hold');
+  const update = watch(h.controller.run(GpuModel.bind('v2'), { name: 'gpu' }));
+  await h.until('the old replica to be stopping', () => h.actions.held('stop', old).length === 1);
+  await h.runFor(2_000);
+  t.equal(update.done, false, 'run() does not resolve while the new replica waits for the GPU the stopping one frees');
+  h.actions.decide('stop', 'ok');
+  h.actions.held('stop', old)[0].resolve();
+  await h.settle(update.promise);
+  const [current] = h.actions.publishedNames('gpu/GpuModel');
+  t.not(current, old, 'the new replica serves once run() resolves');
+  t.equal(h.deployment('gpu', 'GpuModel').replicas.length, 1);
+});
