@@ -134,25 +134,26 @@ t.test('a rolling update may share cores while old replicas drain, so the roll n
   t.equal(h.deployment('roll', 'Versioned').message, '', 'no oversubscription is left once the old replicas are gone');
 });
 
-t.test('a roll whose new replica needs the GPU an old one holds: the old one goes first, and run() waits for the new one', async t => {
+t.test('a roll whose new replicas need the GPUs old ones hold: old ones go first, and run() waits for every new one', async t => {
   const GpuModel = deployment(class GpuModel {
     constructor(readonly version: string) {}
     infer(): string {
       return this.version;
     }
-  }, { numReplicas: 1, actorOptions: { numCpus: 1, numGpus: 1 } });
-  const h = fakeController(t, { capacity: { cpus: 8, gpus: [0] } });
+  }, { numReplicas: 2, actorOptions: { numCpus: 1, numGpus: 1 } });
+  const h = fakeController(t, { capacity: { cpus: 8, gpus: [0, 1] } });
   await h.settle(h.controller.run(GpuModel.bind('v1'), { name: 'gpu' }));
-  const [old] = h.actions.publishedNames('gpu/GpuModel');
-  h.actions.decide('stop', 'hold');
+  const old = h.actions.publishedNames('gpu/GpuModel');
+  let stops = 0;
+  // The first old replica stops at once; the second one's stop is held, so its GPU stays taken.
+  h.actions.decide('stop', () => (++stops === 2 ? 'hold' : 'ok'));
   const update = watch(h.controller.run(GpuModel.bind('v2'), { name: 'gpu' }));
-  await h.until('the old replica to be stopping', () => h.actions.held('stop', old).length === 1);
+  await h.until('the second old replica to be stopping', () => h.actions.held('stop').length === 1);
   await h.runFor(2_000);
-  t.equal(update.done, false, 'run() does not resolve while the new replica waits for the GPU the stopping one frees');
-  h.actions.decide('stop', 'ok');
-  h.actions.held('stop', old)[0].resolve();
+  t.equal(update.done, false, 'run() does not resolve while a new replica waits for the GPU a stopping one frees');
+  h.actions.held('stop')[0].resolve();
   await h.settle(update.promise);
-  const [current] = h.actions.publishedNames('gpu/GpuModel');
-  t.not(current, old, 'the new replica serves once run() resolves');
-  t.equal(h.deployment('gpu', 'GpuModel').replicas.length, 1);
+  const now = h.actions.publishedNames('gpu/GpuModel');
+  t.equal(now.length, 2, 'both new replicas serve once run() resolves');
+  t.notOk(now.some(n => old.includes(n)));
 });
