@@ -213,6 +213,13 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
   const disturbed = ok.flatMap((v) =>
     v.phases.map((p) => ({ v: v.name, p: p.name, others: p.machineCores - p.serverCores - v.generator.cores })).filter((x) => x.others > 0.3),
   );
+  if (c.capacity.measured && c.capacity.all < 1.7 * c.capacity.one) {
+    lines.push(
+      `**Disturbed:** ${c.autoscalingConfig.maxReplicas} replicas served only ${(c.capacity.all / c.capacity.one).toFixed(2)}x what one did in the capacity ` +
+        'measurement (2 cores should give ~1.9x): the machine was busy or slow then, and the rates derived from it are off.',
+      '',
+    );
+  }
   if (disturbed.length) {
     lines.push(
       `**Disturbed:** other processes took more than 0.3 of the 2 cores in ${disturbed.map((d) => `${d.v} ${d.p} (${d.others.toFixed(2)})`).join(', ')}; ` +
