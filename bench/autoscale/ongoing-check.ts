@@ -7,9 +7,9 @@ import { runClosedLoop } from '../../src/cli/bench/index.ts';
 import { silentLogger } from '../../src/http/index.ts';
 import { serve, type Application, type DeploymentOptions } from '../../src/index.ts';
 import { AwaitThenWork, Sleep, SyncWork } from './ongoing-apps.ts';
-import { calibrate } from './work.ts';
+import { DEFAULT_ITERATIONS } from './work.ts';
 
-const iterations = await calibrate(4);
+const iterations = DEFAULT_ITERATIONS;
 // maxReplicas 1: the count stays put, only the reading is of interest.
 const options: DeploymentOptions = { autoscalingConfig: { minReplicas: 1, maxReplicas: 1, metricsIntervalMs: 100, lookBackPeriodMs: 1000 } };
 await serve.start({ http: { host: '127.0.0.1', port: 0, logger: silentLogger } });

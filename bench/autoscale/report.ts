@@ -50,7 +50,6 @@ export interface VariantAnalysis {
 }
 
 export interface Config {
-  workMs: number;
   iterations: number;
   /** Replies/s of 1 and of maxReplicas replicas under a closed loop just before the variants (nominal when not measured). */
   capacity: { one: number; all: number; measured: boolean; rounds?: { one: number[]; all: number[] } };
@@ -193,7 +192,7 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     '',
     `Measured ${a.date} at commit ${c.git.commit}${c.git.dirtySrc ? ' (with uncommitted changes under src/)' : ''}; ${cpus().length} CPUs, Node ${process.version}; ` +
       `load average (1, 5, 15 min) ${c.load.before.map((l) => l.toFixed(2)).join(', ')} before, ${c.load.after?.map((l) => l.toFixed(2)).join(', ') ?? '?'} after.`,
-    `Every request does ${c.workMs} ms of CPU work on an idle core (${c.iterations} iterations of PBKDF2, calibrated in the bench process) in a replica; ` +
+    `Every request does ${c.iterations} iterations of PBKDF2 (about 4 ms of CPU here; the table gives what a reply cost the server) in a replica; ` +
       (c.capacity.measured
         ? `under a closed loop (16 clients, the best of ${c.capacity.rounds?.one.length ?? '?'} rounds of 1.5 s) just before, 1 replica served ${c.capacity.one} req/s and ` +
           `${c.autoscalingConfig.maxReplicas} served ${c.capacity.all} req/s; the rates below are fractions of those. `

@@ -6,7 +6,7 @@
 // variant runs in its own server process (server.ts).
 //
 //   npm run bench -- autoscale [--only=fixed-1,fixed-2,autoscale,rolling-update,rolling-update-surge] [--quick]
-//                              [--phases=10,15,15] [--work-ms=4] [--iterations=N] [--low=0.3] [--high=1.6]
+//                              [--phases=10,15,15] [--iterations=20000 | --work-ms=MS] [--low=0.3] [--high=1.4]
 //                              [--rolling-load=0.7] [--rates=LOW,HIGH,ROLLING]
 //                              [--rolling-seconds=20] [--redeploy-at=8]
 //                              [--max-replicas=2] [--target-ongoing=2] [--upscale-delay-ms=0]
@@ -27,7 +27,7 @@ import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts'
 import type { ServerConfig } from './protocol.ts';
 import { placePhases, type Phase } from './step-load.ts';
 import { measureCapacity, runVariant, type VariantSpec } from './variant-process.ts';
-import { calibrate } from './work.ts';
+import { calibrate, DEFAULT_ITERATIONS, ITERATIONS_PER_MS } from './work.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -46,7 +46,9 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   const wanted = (v: string) => !only || only.includes(v);
   const phaseSeconds = typeof f.phases === 'string' ? f.phases.split(',').map(Number) : ctx.quick ? [4, 6, 6] : [10, 15, 15];
   if (phaseSeconds.length !== 3 || !phaseSeconds.every((s) => s > 0)) throw new Error('--phases takes three durations in seconds (low, high, low)');
-  const workMs = num(f['work-ms'], 4);
+  // The work per request is a fixed number of iterations (about 4 ms here), the same in every run; --work-ms
+  // calibrates a count on this machine instead (work.ts says why that is less steady than it sounds).
+  const iterations = typeof f['work-ms'] === 'string' ? await calibrate(Number(f['work-ms'])) : num(f.iterations, DEFAULT_ITERATIONS);
   const maxReplicas = num(f['max-replicas'], 2);
   const rollingMs = num(f['rolling-seconds'], ctx.quick ? 8 : 20) * 1000;
   const redeployAtMs = num(f['redeploy-at'], ctx.quick ? 3 : 8) * 1000;
@@ -60,12 +62,16 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     lookBackPeriodMs: 1000,
   };
   const common: Record<string, unknown> = typeof f['max-queued'] === 'string' ? { maxQueuedRequests: Number(f['max-queued']) } : {};
-  const iterations = typeof f.iterations === 'string' ? Number(f.iterations) : await calibrate(workMs);
   const server = (options: Record<string, unknown>): ServerConfig => ({ iterations, options: { ...common, ...options }, sampleEveryMs: 100 });
 
   // The rates are fractions of what one replica, and maxReplicas replicas, serve on this machine now (a closed
   // loop, each in its own process): the work's real cost here, proxy included, not its nominal 4 ms.
-  const capacity: { one: number; all: number; measured: boolean; rounds?: { one: number[]; all: number[] } } = { one: 1000 / workMs, all: (maxReplicas * 1000) / workMs, measured: false };
+  const nominalMs = iterations / ITERATIONS_PER_MS;
+  const capacity: { one: number; all: number; measured: boolean; rounds?: { one: number[]; all: number[] } } = {
+    one: 1000 / nominalMs,
+    all: (maxReplicas * 1000) / nominalMs,
+    measured: false,
+  };
   if (typeof f.rates !== 'string') {
     const rounds = ctx.quick ? 2 : 4;
     const one = await measureCapacity(server({ numReplicas: 1 }), 1500, rounds);
@@ -78,7 +84,9 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   }
   const given = typeof f.rates === 'string' ? f.rates.split(',').map(Number) : [];
   const low = given[0] ?? Math.round(num(f.low, 0.3) * capacity.one);
-  const high = given[1] ?? Math.round(num(f.high, 1.6) * capacity.one);
+  // 1.4x one replica: more than one can serve, and under what two sustained in an open loop in every run; at the
+  // issue's 1.6x, two replicas shed requests in some runs (the proxy's thread takes its share of the 2 cores).
+  const high = given[1] ?? Math.round(num(f.high, 1.4) * capacity.one);
   const rollingRate = given[2] ?? Math.round(num(f['rolling-load'], 0.7) * capacity.all);
   if (high > 0.9 * capacity.all) ctx.log(`note: the high rate ${high}/s is over 90% of what ${maxReplicas} replicas served (${capacity.all}/s): they will queue`);
 
@@ -107,11 +115,11 @@ export async function run(ctx: ScenarioContext): Promise<void> {
 
   const git = gitState();
   const config = {
-    workMs, iterations, capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig,
+    iterations, capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig,
     deploymentOptions: { maxOngoingRequests: 8, ...common }, git, load: { before: loadavg() },
   };
   ctx.record('config', config);
-  ctx.log(`work ${workMs} ms on an idle core = ${iterations} iterations; step ${low} → ${high} → ${low}/s; ` +
+  ctx.log(`work ${iterations} iterations (~${nominalMs.toFixed(1)} ms here); step ${low} → ${high} → ${low}/s; ` +
     `rolling update at ${rollingRate}/s; commit ${git.commit}${git.dirtySrc ? ' (src/ has uncommitted changes)' : ''}`);
 
   const analyses: Analysis['variants'] = [];
@@ -208,7 +216,7 @@ async function writeCharts(ctx: ScenarioContext, analysis: Analysis): Promise<{ 
     charts.push({
       file: 'autoscale.svg',
       svg: renderTimelineChart(step.map((v) => ({ label: v.name, points: v.series, showTarget: v.name === 'autoscale' })), {
-        title: `Step load ${phases.map((p) => p.rate).join(' → ')} req/s (${analysis.config.workMs} ms of CPU each): replicas and p99 over time`,
+        title: `Step load ${phases.map((p) => p.rate).join(' → ')} req/s (${analysis.config.iterations} PBKDF2 iterations each): replicas and p99 over time`,
         phases,
       }),
     });
