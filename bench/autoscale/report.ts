@@ -27,6 +27,7 @@ export interface VariantAnalysis {
   firstServed: Array<{ replica: string; t: number }>;
   servedByReplica: Sample['served'];
   lastDeployment: DeploymentSnapshot | null;
+  servedOverTime?: Array<{ t: number; served: Sample['served'] }>;
   scaleUp?: ScaleUp;
   scaleDown?: ScaleDown;
   /** Every scale-down of the run and the requests due around them. */

@@ -175,6 +175,8 @@ function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysi
     firstServed: run.firstServed,
     servedByReplica: run.samples.at(-1)?.served ?? {},
     lastDeployment: run.samples.at(-1)?.deployment ?? null,
+    // Replies so far by replica, every 500 ms: how the router spread the load (in results.json only).
+    servedOverTime: run.samples.filter((_, i) => i % 5 === 0).map((s) => ({ t: Math.round(s.t), served: s.served })),
   };
   if (run.name === 'autoscale' && r.phases.length >= 3) {
     a.scaleUp = scaleUp(run, r.phases[1].startMs);
