@@ -3,7 +3,7 @@
 // a node met twice is one deployment, and a name taken by an earlier node gets `_1`, `_2`, ...
 import { Application, type DeploymentOptions } from '../serve/index.ts';
 import { UnknownDeploymentError } from './errors.ts';
-import { closest } from './suggest.ts';
+import { closest } from '../errors/index.ts';
 import type { DeploymentConfig } from './types.ts';
 
 /** Every deployment of the graph by the name the controller will give it, the ingress first. */

@@ -7,5 +7,5 @@ export { importApplication, parseImportPath, resolveModule, type ImportPath } fr
 export { applyOverrides, deploymentsOf } from './graph.ts';
 export { writeConfig, type WriteConfigOptions } from './write-config.ts';
 export { ConfigError, ImportPathError, UnknownDeploymentError, formatIssue, type ConfigIssue, type ImportProblem } from './errors.ts';
-export { closest } from './suggest.ts';
+export { closest } from '../errors/index.ts';
 export type { TroupeConfig, ApplicationConfig, DeploymentConfig, HttpConfig, AdminConfig, LoggingConfig } from './types.ts';

@@ -7,7 +7,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Document, Node } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { configSchema, schemaAt } from './schema.ts';
-import { closest } from './suggest.ts';
+import { closest } from '../errors/index.ts';
 import type { TroupeConfig } from './types.ts';
 
 // ajv is also used by src/http for request bodies, with useDefaults on; a config must not gain defaults (a

@@ -1,1 +1,2 @@
+export { closest } from './suggest.ts';
 export { TroupeError, registerError, catalogEntries, toErrorRecord, fromErrorRecord, type ErrorRecord } from './troupe-error.ts';

@@ -3,6 +3,7 @@
 import os from 'node:os';
 import type { AutoscalingPolicy } from './autoscaling-policy.ts';
 import { DeploymentOptionError } from './errors.ts';
+import { closest } from '../errors/index.ts';
 
 export interface ActorOptions {
   /** CPUs a replica is expected to use (sets model intra-op threads; default 1). */
@@ -219,32 +220,6 @@ function checkKeys(who: string, prefix: string, object: object, allowed: readonl
   }
 }
 
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  // Compared without case, '_' or '-', so min_replicas finds minReplicas; 's' → 'ms' is one edit.
-  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
-  const k = norm(key);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const c = norm(candidate);
-    const d = k.length >= 4 && (c.startsWith(k) || k.startsWith(c)) ? 0.5 : editDistance(k, c);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(k.length / 3)) ? best : undefined;
-}
-
-/** Levenshtein distance, two rows. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -1,4 +1,5 @@
-// "Did you mean": the closest valid name for a mistyped one, or for Ray Serve's snake_case spelling of it.
+// "Did you mean": the closest valid name for a mistyped one, or for Ray Serve's snake_case spelling of it. Every
+// error that rejects an unknown name (deployment options, config fields, CLI flags) asks here.
 
 /** Ray Serve's names whose camelCase form is not simply the same letters. */
 const rayNames: Record<string, string> = {
@@ -36,7 +37,7 @@ export function closest(name: string, candidates: readonly string[]): string | u
 }
 
 /** Levenshtein distance, two rows. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
