@@ -68,7 +68,8 @@ export class DeploymentState {
   #lastSample = 0;
   #lastPoll = -Infinity;
   #published = '';
-  #oversubscribed = '';
+  /** One of its replicas started past the machine's CPUs: its message says so while the machine stays over. */
+  #oversubscribed = false;
 
   constructor(id: string, name: string, target: DeploymentTarget, deps: { actions: ReplicaActions; placement: Placement; wake: () => void; now: () => number }) {
     this.id = id;
@@ -357,8 +358,7 @@ export class DeploymentState {
         r.reason = `waiting for resources: ${err.message}`;
         continue;
       }
-      const warning = this.#placement.cpuWarning();
-      if (warning) this.#oversubscribed = warning;
+      if (this.#placement.cpuWarning()) this.#oversubscribed = true;
       transition(r, 'STARTING', now);
       // It starts with the options of now, whatever they were when it was planned.
       r.configVersion = this.#target.configVersion;
@@ -451,7 +451,7 @@ export class DeploymentState {
     const set: ReplicaSet = gone
       ? { replicas: [], maxOngoingRequests: options.maxOngoingRequests, maxQueuedRequests: options.maxQueuedRequests, gone: true }
       : { replicas: running.map(r => r.ref!.address), maxOngoingRequests: options.maxOngoingRequests, maxQueuedRequests: options.maxQueuedRequests };
-    if (hasModels) (set as ReplicaSet & { models?: Record<string, string[]> }).models = models;
+    if (hasModels) set.models = models;
     this.#actions.publish(this.id, set);
   }
 
@@ -499,7 +499,8 @@ export class DeploymentState {
     const slow = this.#replicas.find(r => r.state === 'STARTING' && r.reason);
     if (slow) parts.push(`replica ${slow.name} has been ${slow.reason}`);
     if (this.#scaleError) parts.push(`autoscaling policy: ${this.#scaleError}`);
-    if (this.#oversubscribed && this.#placement.cpuWarning()) parts.push(this.#oversubscribed);
+    const overCpus = this.#oversubscribed ? this.#placement.cpuWarning() : undefined;
+    if (overCpus) parts.push(overCpus);
     return parts.join('; ');
   }
 }
