@@ -3,7 +3,7 @@
 // deployment whose replicas never start fails its run after START_ATTEMPTS with nothing left behind.
 import t, { type Test } from 'tap';
 import { deployment, DeploymentFailedError, restartDelayMs } from '../../../src/serve/index.ts';
-import { START_ATTEMPTS, STABLE_AFTER_MS } from '../../../src/serve/controller/deployment-state.ts';
+import { SLOW_START_MS, START_ATTEMPTS, STABLE_AFTER_MS } from '../../../src/serve/controller/deployment-state.ts';
 import { fakeController, watch, type FakeController } from '../../fixtures/serve/fake-controller.ts';
 
 const Crashy = deployment(class Crashy {
@@ -106,4 +106,23 @@ t.test('when the run fails, a replica whose start was still in flight is stopped
   t.ok(run.error instanceof DeploymentFailedError);
   t.same(h.actions.callsOf('stop').map(c => [c.name, c.arg]), [[`${id}#0`, 0]], 'the late replica was stopped at once');
   t.same(h.actions.liveOf(id), []);
+});
+
+t.test('a replica that never becomes ready is named in status() with what has not finished; the rest keeps serving', async t => {
+  const h = fakeController(t);
+  await h.settle(h.controller.run(Crashy.bind().options({ numReplicas: 1 }), { name: 'serving' }));
+  h.actions.decide('start', 'hold');
+  const stuck = watch(h.controller.run(Crashy.bind().options({ numReplicas: 1 }), { name: 'stuck' }));
+  await h.runFor(SLOW_START_MS - 1_000);
+  t.notMatch(h.deployment('stuck', 'Crashy').message, /has been starting/, 'not named before SLOW_START_MS');
+  await h.runFor(2_000);
+  const d = h.deployment('stuck', 'Crashy');
+  t.equal(d.replicas[0].state, 'STARTING');
+  t.match(d.replicas[0].reason, /starting for \d+ s: its constructor or init\(\) has not finished/);
+  t.match(d.message, /replica stuck\/Crashy#0 has been starting for \d+ s/);
+  t.equal(stuck.done, false, 'its deploy still waits');
+  t.equal(h.deployment('serving', 'Crashy').status, 'HEALTHY', 'the other application is untouched');
+  h.actions.held('start')[0].resolve();
+  await h.settle(stuck.promise);
+  t.equal(h.deployment('stuck', 'Crashy').message, '', 'nothing named once it is ready');
 });
