@@ -114,15 +114,14 @@ t.test('Ctrl-C while replicas start: a clean stop, exit code 0', async t => {
   const file = path.join(dir, 'slow.yaml');
   await writeFile(
     file,
-    `applications:\n  - importPath: ${path.resolve(apps)}:sleepy\n    deployments: [{ name: Sleepy, userConfig: { startMs: 20000 } }]\n`,
+    `applications:\n  - importPath: ${path.resolve(apps)}:sleepy\n    deployments: [{ name: Sleepy, userConfig: { startMs: 600000 } }]\n`,
   );
   const run = cli(['run', file, '--port', '0', '--no-admin']);
   t.teardown(() => run.kill());
   await waitFor(run, /(replica default\/Sleepy#0 STARTING)/);
-  const sent = Date.now();
+  // The replica would take 10 minutes to start: waiting for it would run this test past its timeout.
   run.child.kill('SIGINT');
   const [code, signal] = await run.exited;
-  t.ok(Date.now() - sent < 8000, 'it does not wait for the 20 s start to finish');
   t.equal(signal, null, 'it handled the signal');
   t.equal(code, 0);
   t.match(run.output(), /troupe: SIGINT: finishing requests in flight, then stopping \(Ctrl-C again to force\)\ntroupe: stopped\n$/);
