@@ -1,15 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds bench/RESULTS.md from bench/results/README.head.md and the sections in bench/results/*.md.
+# Redraws the committed charts under bench/results/ from the last run of each scenario
+# (bench/out/<scenario>/results.json): <scenario>.svg, and <scenario>.png for viewers that show no SVG.
+# bench/RESULTS.md is edited by hand: one row per goal (see the line under its table).
 set -euo pipefail
-cd "$(dirname "$0")/results"
-{
-  cat README.head.md
-  for f in actor-calls object-store handle-calls batching http-noop native-batching ocr autoscale harness; do
-    [ -f "$f.md" ] || continue
-    echo
-    # Links to charts beside a section point into results/ from RESULTS.md.
-    sed -E 's#\]\(([A-Za-z0-9_.-]+\.(png|svg))\)#](results/\1)#g' "$f.md"
-    echo
-    echo '---'
-  done
-} > ../RESULTS.md
+cd "$(dirname "$0")/.."
+exec node --import tsx bench/lib/collect-charts.ts "$@"
