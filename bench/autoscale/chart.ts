@@ -5,6 +5,7 @@
 // shaded and markers (a redeploy) as vertical lines.
 import type { SeriesPoint } from './analyze.ts';
 import type { PlacedPhase } from './step-load.ts';
+import { niceAxis } from '../../src/cli/bench/chart.ts';
 
 export interface ChartSeries {
   label: string;
@@ -73,16 +74,16 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
   axisY(out, m.left, pw, latTicks, yLat, fmtMs);
   label(out, tops[1], panelH[1], 'p99 of the last 1 s (ms, log)');
   // Panel 3: throughput.
-  const maxRate = niceCeil(Math.max(1, ...all.map((p) => Math.max(p.okPerS, p.offered))) * 1.05);
-  const yRate = (v: number) => tops[2] + panelH[2] - (v / maxRate) * panelH[2];
-  axisY(out, m.left, pw, range(0, 4).map((i) => (maxRate * i) / 4), yRate, (v) => String(Math.round(v)));
+  const rateAxis = niceAxis(Math.max(1, ...all.map((p) => Math.max(p.okPerS, p.offered))));
+  const yRate = (v: number) => tops[2] + panelH[2] - (v / rateAxis.max) * panelH[2];
+  axisY(out, m.left, pw, rateAxis.ticks, yRate, (v) => String(Math.round(v)));
   label(out, tops[2], panelH[2], 'replies/s (last 1 s)');
 
   // Panel 4 (autoscaled series only): the autoscaler's input, and the line under which it wants one replica fewer.
-  const maxOngoing = withOngoing ? niceCeil(Math.max(1, ...all.map((p) => p.ongoing ?? 0)) * 1.05) : 1;
-  const yOng = (v: number) => tops[3] + panelH[3] - (v / maxOngoing) * panelH[3];
+  const ongoingAxis = niceAxis(Math.max(1, ...all.map((p) => p.ongoing ?? 0)));
+  const yOng = (v: number) => tops[3] + panelH[3] - (v / ongoingAxis.max) * panelH[3];
   if (withOngoing) {
-    axisY(out, m.left, pw, range(0, 4).map((i) => (maxOngoing * i) / 4), yOng, (v) => String(+v.toPrecision(2)));
+    axisY(out, m.left, pw, ongoingAxis.ticks, yOng, (v) => String(+v.toPrecision(2)));
     label(out, tops[3], panelH[3], 'ongoing (autoscaler)');
   }
 
@@ -200,12 +201,6 @@ function segments(pts: SeriesPoint[], v: (p: SeriesPoint) => number | null, x: (
 }
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-
-function niceCeil(v: number): number {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const k of [1, 2, 2.5, 5, 10]) if (k * p >= v) return k * p;
-  return 10 * p;
-}
 
 function niceStep(v: number): number {
   for (const k of [1, 2, 5, 10, 15, 30, 60, 120, 300]) if (k >= v) return k;

@@ -42,7 +42,7 @@ t.test('a sweep over rates renders a well-formed chart a person can open', async
   t.equal(wellFormed(svg), null);
   t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   t.match(svg, /node &lt;http&gt; &amp; co/, 'labels escaped');
-  t.equal((svg.match(/<polyline/g) ?? []).length, 8, 'four percentile lines per sweep');
+  t.equal((svg.match(/<polyline/g) ?? []).length, 10, 'four percentile lines and a throughput line per sweep');
   t.equal((svg.match(/<circle[^>]*><title>/g) ?? []).length, 5, 'one point with a tooltip per step');
   t.match(svg, /offered load/);
 });
@@ -54,6 +54,21 @@ t.test('a sweep stops climbing once past saturation', async (t) => {
   t.equal(sweep.points.length, 2, 'the 200/s step was past the p99 limit; 400/s never ran');
   t.throws(() => ratesUpTo(0, 3), BenchOptionsError);
   await t.rejects(async () => runSweep({ target: slow, rates: [] }), BenchOptionsError);
+});
+
+t.test('the load axis ends one tick past the data, and a panel shows the throughput achieved', async (t) => {
+  const point = (rate: number, throughput: number) => ({
+    label: 's', mode: 'open' as const, target: 'function f', offeredRate: rate, startedAt: '', durationMs: 1000,
+    stoppedBy: 'duration' as const, requests: throughput, ok: throughput, errorCount: 0, errors: {}, throughput, histogram: '',
+    latencyMs: { count: throughput, min: 1, mean: 2, p50: 2, p90: 3, p99: 4, p999: 5, max: 6 },
+  });
+  const svg = renderLatencyChart([{ label: 's', target: 'function f', points: [point(1700, 1700), point(5100, 4000)] }]);
+  t.equal(wellFormed(svg), null);
+  const xTicks = [...svg.matchAll(/text-anchor="middle" fill="#444">([\d.]+)(k?)</g)].map((m) => Number(m[1]) * (m[2] ? 1000 : 1));
+  const top = Math.max(...xTicks);
+  t.ok(top >= 5100 && top <= 1.5 * 5100, `the offered-load axis ends at ${top} for data up to 5,100/s`);
+  t.match(svg, /achieved \(requests\/s\)/, 'a throughput panel');
+  t.match(svg, /achieved = offered/);
 });
 
 t.test('an empty chart is still well-formed', async (t) => {
