@@ -13,6 +13,7 @@ import type { Measurement, ScenarioContext, StartedTarget } from '../lib/scenari
 import { startServerProcess } from '../lib/server-process.ts';
 import { haveWrk, runWrk } from '../lib/wrk.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
+import { headCommit } from '../lib/commit.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -198,7 +199,7 @@ function writeResults(
     `npm run bench -- http-noop${ctx.durationMs === 5000 ? '' : ` --duration=${r.seconds}`}${r.rounds === 3 ? '' : ` --rounds=${r.rounds}`}`,
     '```',
     '',
-    `Measured ${new Date().toISOString()} with ${r.tool} (one thread, keep-alive), ${r.rounds} interleaved rounds of ${r.seconds} s per target and load;`,
+    `Measured ${new Date().toISOString()} at commit ${headCommit(root)} with ${r.tool} (one thread, keep-alive), ${r.rounds} interleaved rounds of ${r.seconds} s per target and load;`,
     `${cpus().length} CPUs, Node ${process.version}; load average (1, 5, 15 min) ${r.loadBefore} before, ${r.loadAfter} after.`,
     'The machine is shared: under load every number is lower than on a quiet machine, the ratios less so.',
     ...r.skipped.map((s) => `Skipped ${s}.`),

@@ -29,6 +29,7 @@ import { benchImages, type BenchImage } from './images.ts';
 import { ceilingOfRatio, measureInProcessPipeline, type InProcessRow } from './in-process.ts';
 import { formatRawOrt, measureRawAngleClassifier } from './raw-ort.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
+import { headCommit } from '../lib/commit.ts';
 import { formatCounts, freePort, ReplicaWatch, type ReplicaChange, type ReplicaCount } from './replica-watch.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -381,7 +382,7 @@ function writeResultsFile(ctx: ScenarioContext, summary: string): void {
   const text = [
     '# OCR: troupe against a plain single-process server',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${availableParallelism()} cores with`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at commit ${headCommit(root)} on ${availableParallelism()} cores with`,
     `\`npm run bench -- ocr${ctx.durationMs !== 5000 ? ` --duration=${ctx.durationMs / 1000}` : ''}\` (closed-loop steps of ${ctx.durationMs / 1000} s, open-loop`,
     'steps long enough for about 8 arrivals). The load average under the tables says how busy the machine',
     'was: on a shared machine, read the ratios, not the absolute numbers.',
