@@ -1,6 +1,6 @@
 #!/bin/bash
 # Does a troupe server stay slower after a full GC that happens while it is under load? (It did, for good,
-# until stop 12: see NOTES.md, "Found: a full GC under load".) In each trial: start
+# until the per-call tables became IdTables: see NOTES.md, "Why the per-call tables are `IdTable`s".) In each trial: start
 # bench/http-noop/troupe-server-gc.ts, warm it 3 s, load it 3 s (base), load it 3 s with a full GC forced
 # 1 s in (SIGUSR2), load it 3 s again (after); print req/s and p99 of each load and how many full GCs the
 # main thread ran (Node's --trace-gc), once without the forced GC and once with it.
