@@ -258,9 +258,8 @@ function isExtensionValue(value: object): boolean {
 }
 
 // ---- call traffic: a compact frame for batches of simple messages ----
-// msgpackr's fixed cost per pack()/unpack() (a reference Map for structured clone, buffer setup)
-// measured 6-9 µs each when the code is cold, as it is between calls one at a time: four of them made
-// up a third of a no-op call's round trip. Batches whose messages are simple (ids, method names and
+// msgpackr's fixed cost per pack()/unpack() (a reference Map for structured clone, buffer setup) made up
+// a third of a no-op call's round trip (bench/results/actor-calls.md). Batches whose messages are simple (ids, method names and
 // values that are undefined, null, booleans, numbers, short ASCII strings, or typed arrays that go by ref
 // through the object store) are written by hand instead, as are plain objects and arrays of such values
 // (shared and cyclic ones included); anything else (class instances, small typed arrays, Dates, Maps,

@@ -107,10 +107,8 @@ export class Exchange {
 
   /**
    * Sends a whole response: written, with every other response of this event-loop turn, at the end of the turn.
-   * Writing each one as it was ready put a socket write between every two replies' JS work, and the client's
-   * thread, done with one response before the next arrived, was woken once per response (no-op requests/s:
-   * +5 to +20% without that, bench/http-noop). Returns false when a response was already started or the
-   * client is gone.
+   * Back-to-back writes wake the client once per turn, not once per response (bench/results/http-noop.md).
+   * Returns false when a response was already started or the client is gone.
    */
   send(status: number, contentType: string | undefined, body: string | Uint8Array, headers?: Record<string, string>): boolean {
     if (this.aborted || this.answered) return false;

@@ -264,9 +264,8 @@ export class ProxyEngine {
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
       void this.#dispatch(j.ex, j.app, j.route, j.params, j.headers, j.qs, j.bytes);
-      // Send the calls so far while the rest are dispatched: the replicas start on them, and their replies
-      // come back while this thread works, where one frame for the whole turn left it waiting on each wave
-      // of replies (bench/http-noop NOTES, stop 14).
+      // Send the calls so far while the rest are dispatched: the replicas start on them and reply while this
+      // thread works, instead of it waiting on each wave of replies (bench/results/http-noop.md).
       if ((i + 1) % CALLS_PER_FRAME === 0 && i + 1 < jobs.length) flushFrames();
     }
   };
@@ -309,9 +308,9 @@ export class ProxyEngine {
   /**
    * Where a body of known length is read: the object store's arena when it is large enough to travel by ref
    * (the replica then gets this memory itself, and no buffer is made per request: fresh buffers of this size
-   * drove a full GC every ~80 requests of 110 KB), else an ordinary buffer. `sink` is what the chunks are
+   * drive V8 into frequent full collections), else an ordinary buffer. `sink` is what the chunks are
    * copied into: for arena memory, an ordinary ArrayBuffer over the same bytes when the native addon can make
-   * one, because V8 copies into shared memory at an odd offset byte by byte (54 µs per 100 KB, against 4).
+   * one, because V8 copies into shared memory at an odd offset byte by byte, an order of magnitude slower.
    */
   #bodyBuffer(ex: Exchange, bytes: number): { body: Uint8Array; sink: Uint8Array } {
     const store = this.opts.objectStore;

@@ -12,7 +12,7 @@ export interface CancelSignal {
 
 export interface CallOptions {
   /** Aborted when the client goes away or the proxy's timeout fires: the replica call must be cancelled.
-   * Made when first read (an AbortSignal costs ~10 µs on Node 20, as much as the rest of a no-op request). */
+   * Made when first read (on Node 20 an AbortSignal costs as much as the rest of a no-op request). */
   readonly signal: AbortSignal;
   /** The same abort as a light object: what a target that only listens for it should use. */
   readonly cancel: CancelSignal;
