@@ -48,6 +48,7 @@ export function describeError(err: unknown): ErrorReply {
 const HTTP_CODES = new Set([
   'TROUPE_ERR_HTTP', 'TROUPE_ERR_ROUTE_NOT_FOUND', 'TROUPE_ERR_METHOD_NOT_ALLOWED', 'TROUPE_ERR_MALFORMED_BODY',
   'TROUPE_ERR_VALIDATION', 'TROUPE_ERR_BODY_TOO_LARGE', 'TROUPE_ERR_UNSUPPORTED_MEDIA_TYPE', 'TROUPE_ERR_BODY_TIMEOUT',
+  'TROUPE_ERR_BAD_REQUEST_FRAMING',
 ]);
 
 function reply(status: number, code: string, message: string, details: Record<string, unknown>, internal: boolean): ErrorReply {

@@ -79,6 +79,14 @@ export class ShuttingDownError extends HttpError {
   }
 }
 
+/** A request whose framing the proxy refuses before routing (conflicting lengths, headers past the limits, an
+ *  unsupported transfer coding): answered at once and the connection closed, so no ambiguous body is forwarded. */
+export class BadRequestFramingError extends HttpError {
+  constructor(status: 400 | 431 | 501, message: string, details: Record<string, unknown> = {}) {
+    super(status, message, details, 'TROUPE_ERR_BAD_REQUEST_FRAMING');
+  }
+}
+
 export class RouteDefinitionError extends TroupeError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('TROUPE_ERR_ROUTE_DEFINITION', message, { details });
@@ -100,6 +108,7 @@ export class ProxyStateError extends TroupeError {
 for (const cls of [
   HttpError, RouteNotFoundError, MethodNotAllowedError, MalformedBodyError, ValidationError, BodyTooLargeError,
   UnsupportedMediaTypeError, RequestTimeoutError, ShuttingDownError, RouteDefinitionError, ProxyListenError, ProxyStateError,
+  BadRequestFramingError,
 ]) {
   registerError(cls.name, cls);
 }

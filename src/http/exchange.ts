@@ -110,7 +110,7 @@ export class Exchange {
    * Back-to-back writes wake the client once per turn, not once per response (bench/results/http-noop.md).
    * Returns false when a response was already started or the client is gone.
    */
-  send(status: number, contentType: string | undefined, body: string | Uint8Array, headers?: Record<string, string>): boolean {
+  send(status: number, contentType: string | undefined, body: string | Uint8Array, headers?: Record<string, string>, now = false): boolean {
     if (this.aborted || this.answered) return false;
     this.answered = true;
     this.status = status;
@@ -118,6 +118,12 @@ export class Exchange {
     this.#outType = contentType;
     this.#outBody = body;
     this.#outHeaders = headers;
+    if (now) {
+      // Inside uWS's request handler: answered before uWS parses the next pipelined request on this connection
+      // (it closes a connection whose previous response is still pending).
+      if (this.#write()) this.#finish();
+      return true;
+    }
     if (Exchange.#ready.push(this) === 1) setImmediate(Exchange.flush);
     return true;
   }

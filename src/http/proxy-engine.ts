@@ -6,7 +6,7 @@ import { formFields, parseBody } from './body.ts';
 import { compileApp, findApp, subPath, type CompiledApp, type CompiledRoute } from './compile-app.ts';
 import { docsAsset, docsPage } from './docs.ts';
 import {
-  BodyTooLargeError, MethodNotAllowedError, ProxyListenError, RequestTimeoutError, RouteDefinitionError,
+  BadRequestFramingError, BodyTooLargeError, MethodNotAllowedError, ProxyListenError, RequestTimeoutError, RouteDefinitionError,
   RouteNotFoundError, ShuttingDownError, ValidationError,
 } from './errors.ts';
 import { describeError, errorBody } from './error-mapping.ts';
@@ -59,6 +59,8 @@ export class ProxyEngine {
   #listen: us_listen_socket | undefined;
   #port = -1;
   #draining = false;
+  /** True while uWS's request handler runs: answers then go out at once (pipelining, framing errors). */
+  #sync = false;
   #idle: (() => void) | undefined;
   // One coarse clock for every request deadline: a timer per request costs more than the request itself.
   #clock: NodeJS.Timeout | undefined;
@@ -201,7 +203,11 @@ export class ProxyEngine {
     const path = req.getUrl();
     const qs = req.getQuery() ?? '';
     const headers: Record<string, string> = {};
+    let headerBytes = 0;
+    let repeated: string | undefined;
     req.forEach((k, v) => {
+      headerBytes += k.length + v.length + 4;
+      if ((k === 'content-length' || k === 'transfer-encoding') && headers[k] !== undefined) repeated = k;
       headers[k] = v;
     });
     const given = headers['x-request-id'];
@@ -211,7 +217,14 @@ export class ProxyEngine {
     const hasBody = (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
     // Answering before the body is read: the connection cannot be reused for the next request.
     if (hasBody) ex.closeAfter = true;
+    // What is answered here is written before this handler returns: see Exchange.send's `now`.
+    this.#sync = true;
     try {
+      const framing = framingError(headers, headerBytes, repeated);
+      if (framing) {
+        ex.closeAfter = true;
+        throw framing;
+      }
       if (this.#draining) throw new ShuttingDownError();
       if (path.startsWith('/-/') && this.#builtin(ex, path)) return;
       const app = findApp(this.#apps, path);
@@ -248,6 +261,8 @@ export class ProxyEngine {
       );
     } catch (err) {
       this.#fail(ex, err);
+    } finally {
+      this.#sync = false;
     }
   }
 
@@ -444,7 +459,7 @@ export class ProxyEngine {
     this.#logError(ex, err, reply.internal);
     const extra = (err as { allowHeader?: string }).allowHeader;
     const headers = extra ? { ...reply.headers, allow: extra } : reply.headers;
-    ex.send(reply.status, JSON_TYPE, errorBody(reply, ex.requestId), headers);
+    ex.send(reply.status, JSON_TYPE, errorBody(reply, ex.requestId), headers, this.#sync);
   }
 
   #logError(ex: Exchange, err: unknown, internal: boolean): void {
@@ -470,7 +485,7 @@ export class ProxyEngine {
         apps[a.mounted.name] = ready;
         ok &&= ready;
       }
-      ex.send(ok ? 200 : 503, JSON_TYPE, JSON.stringify({ status: ok ? 'ok' : 'unavailable', apps }));
+      ex.send(ok ? 200 : 503, JSON_TYPE, JSON.stringify({ status: ok ? 'ok' : 'unavailable', apps }), undefined, this.#sync);
       return true;
     }
     if (path === '/-/routes') {
@@ -485,7 +500,7 @@ export class ProxyEngine {
         websockets: a.meta.websockets.map((w) => ({ path: joinPath(a.prefix, w.path), handler: w.methodName })),
         docs: a.table ? joinPath(a.prefix, '/docs') : undefined,
       }));
-      ex.send(200, JSON_TYPE, JSON.stringify(out));
+      ex.send(200, JSON_TYPE, JSON.stringify(out), undefined, this.#sync);
       return true;
     }
     return false;
@@ -494,18 +509,18 @@ export class ProxyEngine {
   #appDocs(ex: Exchange, app: CompiledApp, sub: string): boolean {
     if (sub === '/openapi.json') {
       app.openapi ??= JSON.stringify(buildOpenApi(app.meta, app.prefix, app.mounted.name));
-      ex.send(200, JSON_TYPE, app.openapi);
+      ex.send(200, JSON_TYPE, app.openapi, undefined, this.#sync);
       return true;
     }
     if (sub === '/docs') {
       const title = app.meta.ingress?.title ?? app.mounted.name;
-      ex.send(200, 'text/html; charset=utf-8', docsPage(title, joinPath(app.prefix, '/docs'), joinPath(app.prefix, '/openapi.json')));
+      ex.send(200, 'text/html; charset=utf-8', docsPage(title, joinPath(app.prefix, '/docs'), joinPath(app.prefix, '/openapi.json')), undefined, this.#sync);
       return true;
     }
     if (sub.startsWith('/docs/')) {
       const asset = docsAsset(sub.slice(6));
       if (!asset) return false;
-      ex.send(200, asset.contentType, asset.body, { 'cache-control': 'public, max-age=3600' });
+      ex.send(200, asset.contentType, asset.body, { 'cache-control': 'public, max-age=3600' }, this.#sync);
       return true;
     }
     return false;
@@ -545,6 +560,30 @@ class ExchangeCall implements CallOptions {
   get multiplexedModelId(): string | undefined {
     return this.#ex.modelId;
   }
+}
+
+/** Node's http server's limit on the size of the headers (uWS itself takes any size but at most ~47 headers). */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/** Framing this proxy refuses: uWS reads a body by the first of two Content-Length headers and the route would
+ *  see the other, so any doubt about where a body ends closes the connection instead. */
+function framingError(headers: Record<string, string>, bytes: number, repeated: string | undefined): BadRequestFramingError | undefined {
+  if (bytes > MAX_HEADER_BYTES) {
+    return new BadRequestFramingError(431, `request headers are ${bytes} bytes; the limit is ${MAX_HEADER_BYTES}: send fewer or shorter headers`, { bytes, limit: MAX_HEADER_BYTES });
+  }
+  if (repeated) return new BadRequestFramingError(400, `the request has more than one ${repeated} header; send exactly one`, { header: repeated });
+  const length = headers['content-length'];
+  const coding = headers['transfer-encoding'];
+  if (length !== undefined && coding !== undefined) {
+    return new BadRequestFramingError(400, 'the request has both content-length and transfer-encoding; send one of them');
+  }
+  if (length !== undefined && !/^\d{1,15}$/.test(length)) {
+    return new BadRequestFramingError(400, `content-length '${length.slice(0, 32)}' is not a number of bytes; send a decimal length`);
+  }
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+    return new BadRequestFramingError(501, `transfer-encoding '${coding.slice(0, 32)}' is not supported; send the body with content-length or transfer-encoding: chunked`);
+  }
+  return undefined;
 }
 
 function safeReady(app: MountedApp): boolean {
