@@ -4,6 +4,7 @@
 //   PUT    /api/applications        deploy a config (YAML or JSON, the config file's schema); declarative
 //   DELETE /api/applications/:name  delete one application
 //   POST   /api/shutdown            stop the server (answers 202 first)
+//   GET    /dashboard               a live page of the above and of /metrics (dashboard.ts)
 // Other parts add routes (route()). With a token every call needs `authorization: Bearer <token>`; without one
 // the server binds loopback only and answers only requests addressed to loopback from no other web origin, so a
 // web page the user opens cannot reach it (DNS rebinding, cross-site requests).
@@ -14,6 +15,7 @@ import { ConfigError, parseConfig } from '../config/index.ts';
 import { TroupeError } from '../errors/index.ts';
 import { ApplicationNotFoundError } from '../serve/index.ts';
 import { AdminExposedError, AdminListenError, DeployFailedError } from './admin-errors.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import type { Deployer } from './deployer.ts';
 
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
@@ -90,6 +92,7 @@ export class AdminServer {
       setImmediate(() => options.onShutdown?.());
       return { status: 202, body: { status: 'stopping' } };
     });
+    for (const [method, path, handler] of dashboardRoutes()) this.route(method, path, handler);
   }
 
   /** Adds a route; `:name` segments are parameters. Routes added later are matched later. */
