@@ -4,8 +4,8 @@
 // held (and a link to its successor), and once a Map's table is in the old generation (a full GC under load
 // puts it there) its replacements are allocated there too. From then on every replaced table keeps its
 // entries alive through the remembered set until the next full GC, and every call's objects are promoted.
-// Measured on the HTTP proxy: ~40 MB/s promoted and a full GC every 0.2-0.7 s, for good (no-op req/s -15%,
-// p99 x4; bench/http-noop NOTES; test/core/call-garbage.test.ts). Open addressing over arrays has neither.
+// On the HTTP proxy that cost ~15% of its rate for good (bench/results/http-noop.md;
+// test/core/call-garbage.test.ts). Open addressing over arrays has neither.
 const EMPTY = 0;
 
 /** Grows to at least twice the most entries it held at once and keeps that size (a few bytes a slot). */

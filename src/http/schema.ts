@@ -10,7 +10,7 @@ type AjvClass = typeof AjvModule.default;
 type Ajv = InstanceType<AjvClass>;
 
 // ajv is loaded when the first schema is compiled, not on import: replicas import troupe but never validate,
-// and the import is a tenth of a replica's start (bench/RESULTS.md, autoscale).
+// and the import is a tenth of a replica's start (bench/results/autoscale.md).
 const require = createRequire(import.meta.url);
 let bodyAjv: Ajv | undefined;
 let textAjv: Ajv | undefined;

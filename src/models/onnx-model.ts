@@ -108,7 +108,7 @@ export class OnnxModel {
   /**
    * runBatch's input buffers, kept for the next batch of the same dtype and size (a few, the most recent).
    * A fresh batch buffer per run (0.5 to 1 MB for an image batch) is memory outside V8's heap that V8
-   * answers with full collections: measured, ~4 a second in a replica serving 250 batches a second.
+   * answers with full collections (bench/results/batching.md).
    */
   readonly #spares = new Map<string, TensorData>();
 

@@ -1,7 +1,7 @@
 // A view that owns a hold gives its arena memory back only when it is released or garbage-collected. V8 does
 // not know that these small objects pin large amounts of shared memory, and a thread that allocates little may
-// not collect them for a long time: measured, an echo actor kept every argument it had received (2,340 holds,
-// the whole arena) until it died. So a thread that has adopted more than a share of the arena since its last
+// not collect them for a long time: an echo actor kept every argument it had received, the whole arena, until
+// it died (bench/results/object-store.md). So a thread that has adopted more than a share of the arena since its last
 // collection asks V8 for one. Major: minor collections do not clear FinalizationRegistry targets (checked on
 // Node 20). `gc` is exposed through V8's flag and a fresh context, which V8 allows at run time.
 import v8 from 'node:v8';
