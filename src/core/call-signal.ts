@@ -1,7 +1,6 @@
 // The cancellation signal of one call (a handle call, an HTTP request's replica call). Every call needs one
 // (cancel() must reach a call already sent), and an AbortController per call was the largest cost of a no-op
-// handle call: creating it and adding/removing its listeners took ~25% of the caller's CPU at 256 calls in
-// flight. This class has only what the call path reads from a signal (aborted, reason, 'abort' listeners).
+// handle call (bench/results/handle-calls.md). This class has only what the call path reads from a signal (aborted, reason, 'abort' listeners).
 
 type Listener = (() => void) | { handleEvent(): void };
 
