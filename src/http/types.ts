@@ -1,6 +1,7 @@
 // The narrow contract between the proxy (layer 4) and whatever runs the application (the serve core, layer 3).
 // Values that cross it must survive msgpack and structured clone: plain data, typed arrays, no functions.
 import type { ObjectStore } from '../store/index.ts';
+import type { HttpLogger } from '../observability/index.ts';
 
 /** What a target needs of a cancellation signal; an AbortSignal has it too. */
 export interface CancelSignal {
@@ -98,24 +99,8 @@ export interface WebSocketEvent {
   headers: Record<string, string>;
 }
 
-export interface AccessLogEntry {
-  time: string;
-  requestId: string;
-  app: string | undefined;
-  deployment: string | undefined;
-  replica: string | undefined;
-  method: string;
-  path: string;
-  status: number;
-  latencyMs: number;
-  /** The request's x-troupe-model-id (a multiplexed model); only present when the request had one. */
-  modelId?: string;
-}
-
-export interface HttpLogger {
-  access(entry: AccessLogEntry): void;
-  error(message: string, fields: Record<string, unknown>): void;
-}
+// The access entry and the proxy's logger interface live with the logger (src/observability/).
+export type { AccessLogEntry, HttpLogger } from '../observability/index.ts';
 
 export interface HttpProxyOptions {
   /** Default 127.0.0.1. */

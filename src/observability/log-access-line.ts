@@ -4,7 +4,7 @@
 // line's opening, the timestamp (one per millisecond), and the app, deployment and replica names (one per
 // replica). Measured on 2M varied entries, building each entry included: 1.16 µs a line, against 1.82 writing
 // every byte one by one.
-import type { AccessLogEntry } from './types.ts';
+import type { AccessLogEntry } from './log-types.ts';
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const OPEN = ascii('{"level":"info","msg":"access","time":');
@@ -12,6 +12,7 @@ const PATH = ascii(',"path":');
 const STATUS = ascii(',"status":');
 const LATENCY = ascii(',"latencyMs":');
 const MODEL_ID = ascii(',"modelId":');
+const TRACE_ID = ascii(',"traceId":');
 /** Bytes of the line beside its strings and numbers (keys, and the closing `}` and newline), and the most a
  *  number can take. */
 const FIXED_BYTES = OPEN.length + PATH.length + STATUS.length + LATENCY.length + ',"requestId":'.length +
@@ -54,7 +55,8 @@ function json(v: string | undefined): string {
 export function accessLineBound(e: AccessLogEntry): number {
   return FIXED_BYTES + 2 * NUMBER_BYTES + stringBound(e.time) + stringBound(e.requestId) + stringBound(e.app) +
     stringBound(e.deployment) + stringBound(e.replica) + stringBound(e.method) + stringBound(e.path) +
-    (e.modelId === undefined ? 0 : MODEL_ID.length + stringBound(e.modelId));
+    (e.modelId === undefined ? 0 : MODEL_ID.length + stringBound(e.modelId)) +
+    (e.traceId === undefined ? 0 : TRACE_ID.length + stringBound(e.traceId));
 }
 
 /** Writes the line of `e` at `at` (room for accessLineBound(e) bytes is the caller's job); returns the new end. */
@@ -78,6 +80,10 @@ export function writeAccessLine(buf: Buffer, at: number, e: AccessLogEntry): num
   if (e.modelId !== undefined) {
     at = put(buf, at, MODEL_ID);
     at = str(buf, at, e.modelId);
+  }
+  if (e.traceId !== undefined) {
+    at = put(buf, at, TRACE_ID);
+    at = str(buf, at, e.traceId);
   }
   buf[at] = 0x7d; // }
   buf[at + 1] = 0x0a;
