@@ -39,7 +39,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     if (/unsupported image format/i.test(message)) {
       throw new ImageFormatError('the body is not an image in a supported format (PNG, JPEG, WebP, GIF, TIFF, AVIF)', { cause });
     }
-    throw new ImageTruncatedError(`the image header is truncated or corrupt (${message.trim()}); send the complete file`, { cause });
+    // The decoder's own words ("vipspng: libpng read error") stay in `cause`, for the log: they mean nothing to a client.
+    throw new ImageTruncatedError('the image header is truncated or corrupt; send the complete file', { cause });
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
@@ -64,7 +65,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     if (/pixel limit/i.test(message)) {
       throw new ImageTooLargeError(`the image exceeds the limit of ${maxPixels} pixels`, { cause, details: { maxPixels } });
     }
-    throw new ImageTruncatedError(`the ${meta.format ?? 'image'} data is truncated or corrupt (${message.trim()}); send the complete file`, {
+    throw new ImageTruncatedError(`the ${meta.format ?? 'image'} data is truncated or corrupt; send the complete file`, {
       cause,
       details: { format: meta.format },
     });

@@ -41,8 +41,18 @@ export function describeError(err: unknown): ErrorReply {
     const { status: _s, ...rest } = details;
     return reply(status, code!, message, rest, status >= 500 && status !== 503 && status !== 504);
   }
-  // An exception in user code or a fault of ours: the message and request id go out, the stack only to the log.
-  return reply(500, code?.startsWith('TROUPE_ERR_') ? code : 'TROUPE_ERR_INTERNAL', message, {}, true);
+  // An exception in user code or a fault of ours: a generic message and the request id go out, the message and
+  // stack only to the log (messages leak paths, queries, secrets); TROUPE_EXPOSE_ERRORS=1 sends them in development.
+  const shown = exposeErrors() ? message : INTERNAL_MESSAGE;
+  return reply(500, code?.startsWith('TROUPE_ERR_') ? code : 'TROUPE_ERR_INTERNAL', shown, {}, true);
+}
+
+export const INTERNAL_MESSAGE = 'internal server error; the server log has the details under this requestId (TROUPE_EXPOSE_ERRORS=1 shows them here in development)';
+
+/** The opt-in that puts an unexpected error's own message in its 500 answer. */
+export function exposeErrors(): boolean {
+  const v = process.env.TROUPE_EXPOSE_ERRORS;
+  return v === '1' || v === 'true';
 }
 
 const HTTP_CODES = new Set([

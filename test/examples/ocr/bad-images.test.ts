@@ -46,6 +46,8 @@ t.test('truncated PNG and JPEG: 400 naming the problem', async (t) => {
     t.ok(err instanceof ImageTruncatedError, `${what}: ImageTruncatedError`);
     t.equal(err.details.status, 400);
     t.match(err.message, /truncated or corrupt/);
+    t.notMatch(err.message, /vips|libpng|jpeg:|read error/i, `${what}: the decoder's internals stay out of the message`);
+    t.ok(err.cause, `${what}: kept as the cause, for the log`);
   }
 });
 
