@@ -87,6 +87,27 @@ options:
   -o, --output <file>   write it there (default: standard output)
   -h, --help            this text`,
   },
+  'serve-models': {
+    summary: 'serve a folder of ONNX models with the Open Inference Protocol (KServe v2)',
+    usage: `usage: troupe serve-models <dir> [options]
+
+Serves every model of <dir> in Triton's layout, <name>/<version>/model.onnx, each on its own deployment with
+dynamic batching where its first dim is open; an optional <name>/config.yaml sets numReplicas, maxBatchSize,
+batchWaitTimeoutMs, maxOngoingRequests, numCpus, numGpus, memory and executionProviders.
+Routes: GET /v2, /v2/health/live, /v2/health/ready, /v2/models/<name>[/versions/<v>][/ready],
+POST /v2/models/<name>[/versions/<v>]/infer (JSON or binary tensors), and the repository API:
+GET|POST /v2/repository/index, POST /v2/repository/models/<name>/load and /unload. Docs at /docs.
+
+options:
+  --host <host>         HTTP host (default $HOST, 127.0.0.1)
+  --port <port>         HTTP port, 0 for any free one (default $PORT, 8000)
+  --route-prefix <p>    serve the routes under this prefix (default "/")
+  --admin-host <host>   admin API host (as for troupe run)
+  --admin-port <port>   admin API port (default 8265)
+  --no-admin            no admin API
+  --verbose             print stacks with errors
+  -h, --help            this text`,
+  },
   bench: {
     summary: 'run a bench scenario (needs the troupe repository\'s bench/ folder)',
     usage: `usage: troupe bench <scenario> [flags]      (troupe bench --list shows the scenarios)`,

@@ -15,6 +15,7 @@ const handlers: Record<string, (argv: string[]) => Promise<number>> = {
   deploy: async argv => (await import('./remote.ts')).deployCommand(argv),
   status: async argv => (await import('./remote.ts')).statusCommand(argv),
   shutdown: async argv => (await import('./remote.ts')).shutdownCommand(argv),
+  'serve-models': async argv => (await import('./serve-models.ts')).serveModelsCommand(argv),
   bench,
 };
 

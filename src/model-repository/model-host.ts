@@ -1,0 +1,209 @@
+// The deployment that runs a repository model's versions: one OnnxModel per version, requests batched by
+// @batch and run together when the model's first dim is open (and their other dims agree), else one by one.
+// Binary inputs arrive as views of the request body in the object store: one batch gathers them straight
+// into the ORT input, and a lone request whose data lies aligned runs on the body's memory itself.
+import { ModelLoadError, OnnxModel, typedArrayFor, type ExecutionProviderName, type TensorData, type TensorInfo } from '../models/index.ts';
+import { setLocation } from '../core/index.ts';
+import { batch, configureBatch, deployment, type Batch } from '../serve/index.ts';
+import { V2RequestError } from './errors.ts';
+import type { HostRequest, HostTensor, ModelDescription, WireInput } from './protocol.ts';
+import type { ModelConfig } from './scan.ts';
+
+export interface HostSpec {
+  /** `<name>/<version>` → model file, loaded at start. */
+  models: Record<string, string>;
+  config: ModelConfig;
+}
+
+interface Entry {
+  path: string;
+  loading: Promise<OnnxModel | undefined>;
+  model?: OnnxModel;
+  reason?: string;
+}
+
+export const DEFAULT_MAX_BATCH = 8;
+export const DEFAULT_BATCH_WAIT_MS = 2;
+
+@deployment({ maxOngoingRequests: 256 })
+export class ModelHost {
+  readonly #spec: HostSpec;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(spec: HostSpec) {
+    this.#spec = spec;
+  }
+
+  async init(): Promise<void> {
+    configureBatch(this, 'infer', {
+      maxBatchSize: this.#spec.config.maxBatchSize ?? DEFAULT_MAX_BATCH,
+      batchWaitTimeoutMs: this.#spec.config.batchWaitTimeoutMs ?? DEFAULT_BATCH_WAIT_MS,
+    });
+    // A version that does not load is reported UNAVAILABLE with why; the others serve.
+    await Promise.all(Object.entries(this.#spec.models).map(([key, path]) => this.#load(key, path).loading));
+  }
+
+  /** The state of a version (loading it first when this replica has not), with its inputs and outputs. */
+  async describe(key: string, path: string): Promise<ModelDescription> {
+    const entry = this.#entries.get(key) ?? this.#load(key, path);
+    await entry.loading;
+    return describeEntry(key, entry);
+  }
+
+  /** Loads (again, from the file as it is now) one version. */
+  async load(key: string, path: string): Promise<ModelDescription> {
+    const old = this.#entries.get(key);
+    const entry = this.#load(key, path);
+    await entry.loading;
+    if (old && old !== entry) void old.loading.then((m) => m?.dispose());
+    return describeEntry(key, entry);
+  }
+
+  async unload(key: string): Promise<boolean> {
+    const entry = this.#entries.get(key);
+    if (!entry) return false;
+    this.#entries.delete(key);
+    await (await entry.loading)?.dispose();
+    return true;
+  }
+
+  @batch({ maxBatchSize: DEFAULT_MAX_BATCH, batchWaitTimeoutMs: DEFAULT_BATCH_WAIT_MS })
+  async infer(requests: Batch<HostRequest>): Promise<(HostTensor[] | Error)[]> {
+    const results: (HostTensor[] | Error)[] = new Array(requests.length);
+    const byKey = new Map<string, number[]>();
+    requests.forEach((r, i) => {
+      const list = byKey.get(r.key);
+      if (list) list.push(i);
+      else byKey.set(r.key, [i]);
+    });
+    for (const [key, indices] of byKey) {
+      const entry = this.#entries.get(key) ?? this.#load(key, requests[indices[0]!]!.path);
+      const model = await entry.loading;
+      if (!model) {
+        const err = new V2RequestError(400, `model version ${key} is not available: ${entry.reason ?? 'it was unloaded'}`);
+        for (const i of indices) results[i] = err;
+        continue;
+      }
+      for (const group of groups(model, indices.map((i) => requests[i]!))) {
+        const at = group.map((r) => requests.indexOf(r));
+        try {
+          const outs = await runGroup(model, group);
+          outs.forEach((o, k) => (results[at[k]!] = o));
+        } catch (err) {
+          for (const i of at) results[i] = err as Error;
+        }
+      }
+    }
+    return results;
+  }
+
+  #load(key: string, path: string): Entry {
+    const config = this.#spec.config;
+    const entry: Entry = { path, loading: Promise.resolve(undefined) };
+    const options = {
+      name: key,
+      numCpus: config.numCpus ?? 1,
+      executionProviders: config.executionProviders as ExecutionProviderName[] | undefined,
+      fallbackToCpu: true,
+    };
+    entry.loading = OnnxModel.load(path, options)
+      .catch((err) => {
+        // A model whose open dims the default warm-up shapes do not fit still serves: load it without one.
+        if (err instanceof ModelLoadError && /warm-up/.test(err.message)) return OnnxModel.load(path, { ...options, warmup: false });
+        throw err;
+      })
+      .then(
+        (model) => (entry.model = model),
+        (err: Error) => {
+          entry.reason = err.message;
+          return undefined;
+        },
+      );
+    this.#entries.set(key, entry);
+    return entry;
+  }
+}
+// Inside troupe's own sources the decorator cannot tell the module from the call stack: replicas import it from here.
+setLocation(ModelHost, { module: import.meta.url, exportName: 'ModelHost' });
+
+function describeEntry(key: string, entry: Entry): ModelDescription {
+  const slash = key.lastIndexOf('/');
+  const base = { name: key.slice(0, slash), version: key.slice(slash + 1) };
+  if (!entry.model) return { ...base, state: 'UNAVAILABLE', reason: entry.reason ?? 'not loaded', inputs: [], outputs: [] };
+  return { ...base, state: 'READY', inputs: [...entry.model.inputs], outputs: [...entry.model.outputs] };
+}
+
+const openFirstDim = (t: TensorInfo) => t.shape.length > 0 && (typeof t.shape[0] === 'string' || (t.shape[0] as number) < 0);
+
+/** Requests that can share one run: same dims after the first (and the same outputs) where the first dim is open. */
+function groups(model: OnnxModel, requests: HostRequest[]): HostRequest[][] {
+  const batchable = model.inputs.length > 0 && model.inputs.every(openFirstDim) && model.outputs.every(openFirstDim);
+  if (!batchable) return requests.map((r) => [r]);
+  const out = new Map<string, HostRequest[]>();
+  for (const r of requests) {
+    const sig = r.inputs.map((i) => `${i.name}:${i.shape.slice(1).join(',')}`).sort().join(';') + `|${r.outputs?.join(',') ?? '*'}`;
+    const list = out.get(sig);
+    if (list) list.push(r);
+    else out.set(sig, [r]);
+  }
+  return [...out.values()];
+}
+
+async function runGroup(model: OnnxModel, group: HostRequest[]): Promise<HostTensor[][]> {
+  const first = group[0]!;
+  const feeds: Record<string, { dtype: WireInput['dtype']; shape: number[]; data: TensorData }> = {};
+  for (const input of first.inputs) {
+    const parts = group.map((r) => r.inputs.find((i) => i.name === input.name)!);
+    const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
+    const shape = [rows, ...input.shape.slice(1)];
+    feeds[input.name] = { dtype: input.dtype, shape, data: parts.length === 1 ? view(parts[0]!, first.body) : gather(input, parts, group, shape) };
+  }
+  const outputs = await model.run(feeds, first.outputs ? { outputs: first.outputs } : {});
+  const names = first.outputs ?? model.outputNames;
+  if (group.length === 1) return [names.map((name) => ({ name, ...(outputs[name] as Omit<HostTensor, 'name'>) }))];
+  const rowsOf = group.map((r) => r.inputs[0]!.shape[0]!);
+  const total = rowsOf.reduce((a, b) => a + b, 0);
+  const per: HostTensor[][] = group.map(() => []);
+  for (const name of names) {
+    const t = outputs[name]!;
+    if (t.shape[0] !== total) throw new V2RequestError(400, `output "${name}" of model ${model.name} has no batch dim to split; send one request at a time`);
+    const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+    let at = 0;
+    group.forEach((_, k) => {
+      const n = rowsOf[k]!;
+      per[k]!.push({ name, dtype: t.dtype, shape: [n, ...t.shape.slice(1)], data: t.data.slice(at * rowSize, (at + n) * rowSize) as TensorData });
+      at += n;
+    });
+  }
+  return per;
+}
+
+function bytesOf(input: WireInput, body: Uint8Array | undefined): Uint8Array {
+  if (input.data) return new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+  return body!.subarray(input.offset!, input.offset! + input.byteLength!);
+}
+
+/** One request's input: the body's own memory when it lies aligned for its type, else a copy. */
+function view(input: WireInput, body: Uint8Array | undefined): TensorData {
+  if (input.data) return input.data;
+  const Ctor = typedArrayFor(input.dtype);
+  const start = body!.byteOffset + input.offset!;
+  const count = input.byteLength! / Ctor.BYTES_PER_ELEMENT;
+  if (start % Ctor.BYTES_PER_ELEMENT === 0) return new (Ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => TensorData)(body!.buffer, start, count);
+  const copy = new Ctor(count);
+  new Uint8Array(copy.buffer).set(bytesOf(input, body));
+  return copy;
+}
+
+/** The inputs of several requests, one after another along the first dim: the batch's one copy. */
+function gather(input: WireInput, parts: WireInput[], group: HostRequest[], shape: number[]): TensorData {
+  const out = new (typedArrayFor(input.dtype))(shape.reduce((a, b) => a * b, 1));
+  const bytes = new Uint8Array(out.buffer);
+  let at = 0;
+  parts.forEach((p, k) => {
+    const src = bytesOf(p, group[k]!.body);
+    bytes.set(src, at);
+    at += src.byteLength;
+  });
+  return out;
+}

@@ -1,0 +1,270 @@
+// The ingress of a model repository: the Open Inference Protocol's REST routes (health, metadata, infer) and
+// Triton's repository API (index, load, unload). It keeps which model is loaded and where it runs: a model
+// found at start on its own ModelHost deployment, one loaded later on the shared on-demand host.
+import { httpResponse, ingress, get, post, type RouteInput } from '../http/index.ts';
+import { setLocation } from '../core/index.ts';
+import { deployment, type DeploymentHandle, type Unbatched } from '../serve/index.ts';
+import { V2RequestError } from './errors.ts';
+import type { ModelHost } from './model-host.ts';
+import { HEADER_LENGTH, inferResponse, parseInfer, tensorMetadata, type ModelDescription } from './protocol.ts';
+import { scanModel, scanRepository, type ModelSpec } from './scan.ts';
+import { V2_SCHEMAS } from './schemas.ts';
+
+type Host = DeploymentHandle<Unbatched<ModelHost>>;
+
+export interface ServerSpec {
+  dir: string;
+  models: ModelSpec[];
+  hosts: Record<string, Host>;
+  onDemand: Host;
+  serverName: string;
+  serverVersion: string;
+}
+
+interface ModelState {
+  spec: ModelSpec;
+  host: Host;
+  loaded: boolean;
+  /** By version: what its host reported, fetched once. */
+  described: Map<string, Promise<ModelDescription>>;
+}
+
+type Params = { name: string; version?: string };
+const MODEL_PARAMS = { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } };
+
+@deployment({ name: 'v2-server', numReplicas: 1, maxOngoingRequests: 1024, maxQueuedRequests: 4096 })
+@ingress({ title: 'troupe model repository (Open Inference Protocol v2)', version: '2.0.0' })
+export class V2Server {
+  readonly #spec: ServerSpec;
+  readonly #models = new Map<string, ModelState>();
+
+  constructor(spec: ServerSpec) {
+    this.#spec = spec;
+    for (const m of spec.models) this.#models.set(m.name, { spec: m, host: spec.hosts[m.name]!, loaded: true, described: new Map() });
+  }
+
+  @get('/v2', { summary: 'Server metadata', tags: ['v2'], response: V2_SCHEMAS.serverMetadata })
+  metadata() {
+    return { name: this.#spec.serverName, version: this.#spec.serverVersion, extensions: ['binary_tensor_data', 'model_repository'] };
+  }
+
+  @get('/v2/health/live', { summary: 'Server live', tags: ['v2'] })
+  live() {
+    return { live: true };
+  }
+
+  @get('/v2/health/ready', { summary: 'Server ready: every loaded model has been loaded (or has failed to)', tags: ['v2'] })
+  async ready() {
+    for (const state of this.#models.values()) {
+      if (state.loaded) for (const v of state.spec.versions) await this.#describe(state, v.version);
+    }
+    return { ready: true };
+  }
+
+  @get('/v2/models/:name', { summary: 'Model metadata (latest ready version)', tags: ['v2'], params: MODEL_PARAMS, response: V2_SCHEMAS.modelMetadata })
+  async modelMetadata(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return v2(async () => {
+      const { state, model } = await this.#resolve(input.params, true);
+      return {
+        name: model.name,
+        versions: state.spec.versions.map((v) => v.version),
+        platform: 'onnxruntime_onnx',
+        inputs: model.inputs.map(tensorMetadata),
+        outputs: model.outputs.map(tensorMetadata),
+      };
+    });
+  }
+
+  @get('/v2/models/:name/versions/:version', { summary: 'Model version metadata', tags: ['v2'], params: MODEL_PARAMS, response: V2_SCHEMAS.modelMetadata })
+  versionMetadata(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return this.modelMetadata(input);
+  }
+
+  @get('/v2/models/:name/ready', { summary: 'Model ready (200) or not (400)', tags: ['v2'], params: MODEL_PARAMS })
+  async modelReady(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return v2(async () => {
+      const { model } = await this.#resolve(input.params, true);
+      return { name: model.name, version: model.version, ready: true };
+    });
+  }
+
+  @get('/v2/models/:name/versions/:version/ready', { summary: 'Model version ready (200) or not (400)', tags: ['v2'], params: MODEL_PARAMS })
+  versionReady(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return this.modelReady(input);
+  }
+
+  @post('/v2/models/:name/infer', {
+    summary: 'Inference: JSON tensors, or the binary tensor data extension (Inference-Header-Content-Length)',
+    tags: ['v2'], params: MODEL_PARAMS, accepts: ['application/json', 'application/octet-stream', '*/*'], response: V2_SCHEMAS.inferResponse,
+  })
+  async infer(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return v2(async () => {
+      const { state, model, path } = await this.#resolve(input.params, true);
+      const parsed = parseInfer(model, input.body, input.headers[HEADER_LENGTH]);
+      const tensors = await state.host.infer({ key: `${model.name}/${model.version}`, path, ...parsed.request });
+      const { json, binaries } = inferResponse(model, parsed.id, parsed.outputs, tensors);
+      if (binaries.length === 0) return json;
+      const header = Buffer.from(JSON.stringify(json));
+      const out = Buffer.allocUnsafe(header.byteLength + binaries.reduce((n, b) => n + b.byteLength, 0));
+      header.copy(out, 0);
+      let at = header.byteLength;
+      for (const b of binaries) {
+        out.set(b, at);
+        at += b.byteLength;
+      }
+      return httpResponse(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), {
+        contentType: 'application/octet-stream',
+        headers: { [HEADER_LENGTH]: String(header.byteLength) },
+      });
+    });
+  }
+
+  @post('/v2/models/:name/versions/:version/infer', {
+    summary: 'Inference on one version', tags: ['v2'], params: MODEL_PARAMS, accepts: ['application/json', 'application/octet-stream', '*/*'], response: V2_SCHEMAS.inferResponse,
+  })
+  inferVersion(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return this.infer(input);
+  }
+
+  @get('/v2/repository/index', { summary: 'Every model of the folder and its state', tags: ['repository'], response: V2_SCHEMAS.index })
+  async index() {
+    return v2(() => this.#index(false));
+  }
+
+  @post('/v2/repository/index', { summary: 'Every model of the folder and its state ({ "ready": true }: only the ready ones)', tags: ['repository'], accepts: ['application/json', '*/*'], response: V2_SCHEMAS.index })
+  async indexPost(input: RouteInput<unknown>) {
+    return v2(() => this.#index((input.body as { ready?: unknown } | undefined)?.ready === true));
+  }
+
+  @post('/v2/repository/models/:name/load', { summary: 'Loads a model (again) from the folder, new versions included', tags: ['repository'], params: MODEL_PARAMS, accepts: ['application/json', '*/*'] })
+  async load(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return v2(async () => {
+      const name = input.params.name;
+      let spec: ModelSpec | undefined;
+      try {
+        spec = scanModel(this.#spec.dir, name);
+      } catch (err) {
+        throw new V2RequestError(400, `cannot load model "${name}": ${(err as Error).message}`);
+      }
+      if (!spec) throw new V2RequestError(404, `no model "${name}" in ${this.#spec.dir}: add ${name}/<version>/model.onnx there and load it again`);
+      const old = this.#models.get(name);
+      const host = old?.host ?? this.#spec.hosts[name] ?? this.#spec.onDemand;
+      const state: ModelState = { spec, host, loaded: true, described: new Map() };
+      const failed: string[] = [];
+      for (const v of spec.versions) {
+        const described = Promise.resolve(host.load(`${name}/${v.version}`, v.path));
+        state.described.set(v.version, described);
+        const d = await described;
+        if (d.state !== 'READY') failed.push(`version ${v.version}: ${d.reason}`);
+      }
+      for (const v of old?.spec.versions ?? []) {
+        if (!spec.versions.some((n) => n.version === v.version)) await host.unload(`${name}/${v.version}`);
+      }
+      this.#models.set(name, state);
+      if (failed.length > 0) throw new V2RequestError(400, `failed to load model "${name}": ${failed.join('; ')}`);
+      return {};
+    });
+  }
+
+  @post('/v2/repository/models/:name/unload', { summary: 'Unloads a model: its requests answer 400 until it is loaded again', tags: ['repository'], params: MODEL_PARAMS, accepts: ['application/json', '*/*'] })
+  async unload(input: RouteInput<unknown, Record<string, unknown>, Params>) {
+    return v2(async () => {
+      const state = this.#models.get(input.params.name);
+      if (!state) throw unknownModel(input.params.name, this.#spec.dir);
+      state.loaded = false;
+      state.described.clear();
+      for (const v of state.spec.versions) await state.host.unload(`${state.spec.name}/${v.version}`);
+      return {};
+    });
+  }
+
+  async #index(onlyReady: boolean) {
+    const rows: { name: string; version: string; state: string; reason?: string }[] = [];
+    let onDisk: ModelSpec[] = [];
+    try {
+      onDisk = scanRepository(this.#spec.dir);
+    } catch {
+      onDisk = []; // the folder is gone: the models loaded from it still serve
+    }
+    const names = new Set([...this.#models.keys(), ...onDisk.map((m) => m.name)]);
+    for (const name of [...names].sort()) {
+      const state = this.#models.get(name);
+      const versions = state?.spec.versions ?? onDisk.find((m) => m.name === name)!.versions;
+      for (const v of versions) {
+        if (!state?.loaded) {
+          rows.push({ name, version: v.version, state: 'UNAVAILABLE', reason: state ? 'unloaded' : 'not loaded' });
+          continue;
+        }
+        const d = await this.#describe(state, v.version);
+        rows.push({ name, version: v.version, state: d.state, ...(d.reason ? { reason: d.reason } : {}) });
+      }
+    }
+    return onlyReady ? rows.filter((r) => r.state === 'READY') : rows;
+  }
+
+  #describe(state: ModelState, version: string): Promise<ModelDescription> {
+    const known = state.described.get(version);
+    if (known) return known;
+    const path = state.spec.versions.find((v) => v.version === version)!.path;
+    const d = Promise.resolve(state.host.describe(`${state.spec.name}/${version}`, path));
+    state.described.set(version, d);
+    // A failed call (no replica yet) is asked again next time.
+    d.catch(() => state.described.get(version) === d && state.described.delete(version));
+    return d;
+  }
+
+  /** The model version a request names (the latest ready one when it names none), ready to serve. */
+  async #resolve(params: Params, mustBeReady: boolean): Promise<{ state: ModelState; model: ModelDescription; path: string }> {
+    const state = this.#models.get(params.name);
+    if (!state) throw unknownModel(params.name, this.#spec.dir);
+    if (!state.loaded) throw new V2RequestError(400, `model "${params.name}" is unloaded: POST /v2/repository/models/${params.name}/load to serve it again`);
+    const versions = state.spec.versions;
+    let chosen = versions[0]!;
+    let model: ModelDescription | undefined;
+    if (params.version !== undefined) {
+      const v = versions.find((x) => x.version === params.version);
+      if (!v) throw new V2RequestError(404, `model "${params.name}" has no version ${params.version}; its versions are ${versions.map((x) => x.version).join(', ')}`);
+      chosen = v;
+    } else {
+      for (const v of versions) {
+        const d = await this.#describe(state, v.version);
+        if (d.state === 'READY') {
+          chosen = v;
+          model = d;
+          break;
+        }
+      }
+    }
+    model ??= await this.#describe(state, chosen.version);
+    if (mustBeReady && model.state !== 'READY') {
+      throw new V2RequestError(400, `model "${params.name}" version ${chosen.version} is not ready: ${model.reason}; fix ${chosen.path} and POST /v2/repository/models/${params.name}/load`);
+    }
+    return { state, model, path: chosen.path };
+  }
+}
+// Inside troupe's own sources the decorator cannot tell the module from the call stack: replicas import it from here.
+setLocation(V2Server, { module: import.meta.url, exportName: 'V2Server' });
+
+function unknownModel(name: string, dir: string): V2RequestError {
+  return new V2RequestError(404, `no model "${name}" is served; GET /v2/repository/index lists the models of ${dir}`);
+}
+
+const OVERLOADED = new Set(['TROUPE_ERR_BACKPRESSURE', 'TROUPE_ERR_BATCH_QUEUE_FULL', 'TROUPE_ERR_NO_REPLICA', 'TROUPE_ERR_REPLICA_DIED']);
+
+/** Runs a route's work; a failure becomes the protocol's `{ "error": "..." }` with its status. */
+async function v2(work: () => unknown): Promise<unknown> {
+  try {
+    return await work();
+  } catch (err) {
+    const e = err as { code?: string; message?: string; details?: { status?: unknown } };
+    const code = e?.code ?? '';
+    const status = code === 'TROUPE_ERR_V2_REQUEST' && typeof e.details?.status === 'number'
+      ? e.details.status
+      : code === 'TROUPE_ERR_MODEL_INPUT' || code === 'TROUPE_ERR_MODEL_RUN'
+        ? 400
+        : OVERLOADED.has(code)
+          ? 503
+          : 500;
+    return httpResponse({ error: e?.message ?? String(err) }, { status });
+  }
+}
