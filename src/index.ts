@@ -107,4 +107,5 @@ export {
   type OnnxModelOptions,
   type TensorLike,
 } from './models/index.ts';
+export { modelRepository, modelRepositoryApp, ModelRepositoryError, V2RequestError, type ModelRepositoryOptions, type ModelConfig } from './model-repository/index.ts';
 export { registerError } from './errors/index.ts';
