@@ -119,10 +119,24 @@
   const num = (v, digits = 0) => (v === undefined || v === null || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));
   const state = s => el('span', { class: `state state-${s}` }, s);
 
+  // With admin.token set, open /dashboard#token=<token>: the fragment never reaches a server or its logs; the
+  // token is kept for this tab only and sent on every call.
+  function takeToken() {
+    const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (!match) return;
+    sessionStorage.setItem('troupe-admin-token', decodeURIComponent(match[1]));
+    history.replaceState(null, '', location.pathname);
+  }
+  takeToken();
+  window.addEventListener('hashchange', takeToken);
+
   async function get(path) {
-    const res = await fetch(path, { cache: 'no-store' });
+    const token = sessionStorage.getItem('troupe-admin-token');
+    const res = await fetch(path, { cache: 'no-store', headers: token ? { authorization: `Bearer ${token}` } : {} });
     if (!res.ok) {
-      const err = new Error(`GET /${path} answered ${res.status}`);
+      const err = new Error(res.status === 401
+        ? 'this admin server needs its token: open /dashboard#token=<admin.token>'
+        : `GET /${path} answered ${res.status}`);
       err.status = res.status;
       throw err;
     }
@@ -153,8 +167,9 @@
     if (samples) view.last = { time, samples };
     for (const c of Object.values(charts)) c.draw();
     await pollLogs();
+    const unauthorized = [status, text].find(r => r.status === 'rejected' && r.reason.status === 401);
     $('banner').hidden = problems.length === 0;
-    $('banner').textContent = problems.join('; ');
+    $('banner').textContent = unauthorized ? unauthorized.reason.message : problems.join('; ');
     $('updated').textContent = `updated ${new Date(time * 1000).toLocaleTimeString()}${view.metrics === 'missing' ? ' · this server has no /metrics' : ''}`;
   }
 

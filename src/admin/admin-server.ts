@@ -15,8 +15,9 @@ import { ConfigError, parseConfig } from '../config/index.ts';
 import { TroupeError } from '../errors/index.ts';
 import { ApplicationNotFoundError } from '../serve/index.ts';
 import { AdminExposedError, AdminListenError, DeployFailedError } from './admin-errors.ts';
-import { dashboardRoutes } from './dashboard.ts';
+import { dashboardRoutes, isDashboardFile } from './dashboard.ts';
 import type { Deployer } from './deployer.ts';
+import { METRICS_PATH, metricsHandler } from './metrics-route.ts';
 
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 export const DEFAULT_ADMIN_PORT = 8265;
@@ -93,6 +94,7 @@ export class AdminServer {
       return { status: 202, body: { status: 'stopping' } };
     });
     for (const [method, path, handler] of dashboardRoutes()) this.route(method, path, handler);
+    this.route('GET', METRICS_PATH, metricsHandler());
   }
 
   /** Adds a route; `:name` segments are parameters. Routes added later are matched later. */
@@ -181,6 +183,8 @@ export class AdminServer {
   /** Why this request is refused before any route sees it, or undefined. */
   #refuse(req: IncomingMessage): AdminReply | undefined {
     if (this.#token) {
+      // The dashboard's files hold no data; the page sends the token on its own calls.
+      if (isDashboardFile(req.method ?? '', (req.url ?? '').split('?')[0]!)) return undefined;
       const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
       // Compared as fixed-length digests, in constant time: neither the token's length nor its prefix leaks.
       if (!m || !timingSafeEqual(digest(m[1]!.trim()), this.#token)) {

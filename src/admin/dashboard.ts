@@ -45,6 +45,11 @@ async function asset(name: string): Promise<AdminReply> {
   };
 }
 
+/** A request for one of the dashboard's static files: served without the admin token (they hold no data). */
+export function isDashboardFile(method: string, path: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && (path === '/dashboard' || path.startsWith('/dashboard/'));
+}
+
 /** The dashboard's routes, for AdminServer.route(). */
 export function dashboardRoutes(): Array<[method: string, path: string, handler: AdminHandler]> {
   return [

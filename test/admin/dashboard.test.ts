@@ -75,6 +75,21 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     t.match(await text('#logs'), /working on \d+/);
   });
 
+  await t.test('with an admin token: the page loads without it and calls the API with the one in its URL fragment', async t => {
+    const guarded = new AdminServer({ port: 0, token: 's3cret', deployer: new Deployer(serve) });
+    const at = `http://127.0.0.1:${(await guarded.listen()).port}/dashboard`;
+    t.teardown(() => guarded.close());
+    t.equal((await fetch(`${at.replace('/dashboard', '')}/api/applications`)).status, 401, 'the API itself still needs the token');
+    const other = await browser.newPage();
+    t.teardown(() => other.close());
+    await other.goto(at);
+    await other.waitForFunction(() => !(globalThis as any).document.getElementById('banner').hidden);
+    t.match(await other.locator('#banner').innerText(), /needs its token: open \/dashboard#token=/);
+    await other.goto(`${at}#token=s3cret`);
+    await other.waitForFunction(() => /calc\/Worker/.test((globalThis as any).document.querySelector('#deployments tbody').innerText));
+    t.equal(new URL(other.url()).hash, '', 'the token leaves the address bar');
+  });
+
   mkdirSync(SHOTS, { recursive: true });
   const shot = `${SHOTS}dashboard.png`;
   await page.screenshot({ path: shot, fullPage: true });
