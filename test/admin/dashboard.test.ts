@@ -1,12 +1,14 @@
 // GET /dashboard in a real headless Chromium: the page loads with no console error, shows the running
-// deployments and their replicas' states, its request numbers move when load is applied, and a replica's log
-// lines show when it is picked. A screenshot is kept under .tap/screenshots/ (git-ignored).
-import { existsSync, mkdirSync } from 'node:fs';
+// deployments and their replicas' states, its request numbers move when load is applied, a replica's log lines
+// show when it is picked, an unhealthy deployment shows with its last error, and an admin token works. A screenshot is kept under .tap/screenshots/ (git-ignored).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { AdminServer, Deployer, serve } from '../../src/admin/index.ts';
 import { silentLogger } from '../../src/http/index.ts';
-import { Front, Worker } from './dashboard-app.ts';
+import { Fragile, Front, Worker } from './dashboard-app.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../.tap/screenshots/', import.meta.url));
@@ -73,6 +75,18 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     t.match(await text('#log-target'), /calc\/Worker#0/);
     await until('#logs', /working on/);
     t.match(await text('#logs'), /working on \d+/);
+  });
+
+  await t.test('a deployment whose replicas keep failing shows with its last error', async t => {
+    const flag = join(mkdtempSync(join(tmpdir(), 'troupe-dashboard-')), 'broken');
+    t.teardown(() => rmSync(dirname(flag), { recursive: true, force: true }));
+    await serve.run(Fragile.bind(flag), { name: 'fragile', routePrefix: '/fragile' });
+    writeFileSync(flag, '');
+    const r = await fetch(`${base}/fragile/crash`);
+    t.ok(r.status >= 500, 'the crashed call is answered with an error');
+    await r.arrayBuffer();
+    await until('#problem-list', /fragile\/Fragile UNHEALTHY: .*cannot load the model/);
+    t.match(await text('#problem-list'), /says it is broken/);
   });
 
   await t.test('with an admin token: the page loads without it and calls the API with the one in its URL fragment', async t => {
