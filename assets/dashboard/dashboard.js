@@ -368,7 +368,7 @@
 
   function logLine(l) {
     const level = typeof l.level === 'number' ? LEVELS[l.level] || String(l.level) : String(l.level || 'info');
-    const time = l.time === undefined ? '' : new Date(l.time).toLocaleTimeString();
+    const time = l.time ? new Date(l.time).toLocaleTimeString() : '';
     const ids = [l.requestId && `req=${l.requestId}`, l.traceId && `trace=${l.traceId}`].filter(Boolean).join(' ');
     return el('div', { class: `lvl-${level}` }, `${time} ${level.toUpperCase().padEnd(5)} ${l.msg ?? ''}${ids ? `  ${ids}` : ''}`);
   }
