@@ -90,13 +90,14 @@ class Serve {
     await this.#controller?.delete(name);
   }
 
-  /** Stops the HTTP proxy (answering requests in flight), every application, and the runtime. */
-  async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+  /** Stops the HTTP proxy (answering requests in flight), every application, and the runtime. Resolves with how
+   *  many HTTP requests were still in flight at timeoutMs (cancelled, answered 503). */
+  async shutdown(options: { timeoutMs?: number } = {}): Promise<{ dropped: number }> {
     const starting = this.#starting;
-    if (!starting) return;
+    if (!starting) return { dropped: 0 };
     await starting.catch(() => {});
     const { timeoutMs = 10_000 } = options;
-    await this.#proxy?.close({ timeoutMs });
+    const { dropped } = (await this.#proxy?.close({ timeoutMs })) ?? { dropped: 0 };
     await this.#controller?.shutdown();
     await this.#runtime?.shutdown();
     this.#proxy = undefined;
@@ -104,6 +105,7 @@ class Serve {
     this.#runtime = undefined;
     this.#address = undefined;
     this.#starting = undefined;
+    return { dropped };
   }
 
   #mountable(app: ApplicationInfo): MountedApp {

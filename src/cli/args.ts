@@ -11,7 +11,18 @@ export const EXIT = {
   failure: 1,
   /** The command line itself is wrong: unknown command or flag, a missing or malformed value. */
   usage: 2,
+  /** `troupe run` stopped, but requests still in flight at its --graceful-timeout were cancelled (503), or the
+   *  stop itself passed the deadline. */
+  dropped: 3,
 } as const;
+
+/** A duration in seconds from a flag: a positive number, else a usage error. */
+export function secondsValue(command: string, what: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n > 0)) throw new UsageError(command, `${what} must be a positive number of seconds, got "${value}"`);
+  return n;
+}
 
 export class UsageError extends Error {
   constructor(readonly command: string, message: string) {

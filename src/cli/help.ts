@@ -22,6 +22,9 @@ options:
                         $TROUPE_ADMIN_TOKEN)
   --admin-port <port>   admin API port (default 8265; when the default is taken, troupe runs without it)
   --no-admin            no admin API (also: admin: false in the config)
+  --graceful-timeout <s>  on Ctrl-C or SIGTERM: stop taking connections, let requests in flight (queued ones in
+                        order of arrival) finish, and exit within this many seconds (default 10); exit code 3
+                        when requests were still in flight at the deadline (cancelled with 503)
   --reload              development: serve from a child process and restart it when a .ts/.js/.json/.yaml file
                         changes in the application's folder (the module's, or the config's and its modules')
   --verbose             print stacks with errors

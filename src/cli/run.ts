@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { AdminServer, DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, Deployer, AdminListenError, serve } from '../admin/index.ts';
 import { ConfigError, ImportPathError, loadConfigFile, parseImportPath, type AdminConfig, type LoadedConfig } from '../config/index.ts';
-import { EXIT, parse, portValue, UsageError } from './args.ts';
+import { EXIT, parse, portValue, secondsValue, UsageError } from './args.ts';
 import { commands } from './help.ts';
 import { httpLogger } from './logging.ts';
 import { watchReplicas } from './progress.ts';
@@ -19,9 +19,13 @@ interface RunFlags {
   'admin-port'?: string;
   'no-admin'?: boolean;
   reload?: boolean;
+  'graceful-timeout'?: string;
   verbose?: boolean;
   help?: boolean;
 }
+
+/** How long a stop may take by default: requests in flight finish within it, then the process exits. */
+const DEFAULT_GRACEFUL_TIMEOUT_S = 10;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse<RunFlags>('run', argv, {
@@ -33,6 +37,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'admin-port': { type: 'string' },
     'no-admin': { type: 'boolean' },
     reload: { type: 'boolean' },
+    'graceful-timeout': { type: 'string' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -56,6 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const flagPort = portValue('run', '--port', values.port);
   const flagAdminPort = portValue('run', '--admin-port', values['admin-port']);
+  const graceMs = (secondsValue('run', '--graceful-timeout', values['graceful-timeout']) ?? DEFAULT_GRACEFUL_TIMEOUT_S) * 1000;
   const verbose = values.verbose === true;
   const started = Date.now();
   if (values.reload) {
@@ -66,7 +72,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const life = lifecycle();
   try {
-    return await serveTarget({ target, isConfig, flags: values, flagPort, flagAdminPort, verbose, started }, life);
+    return await serveTarget({ target, isConfig, flags: values, flagPort, flagAdminPort, verbose, started, graceMs }, life);
   } finally {
     life.dispose();
   }
@@ -80,11 +86,13 @@ interface Target {
   flagAdminPort: number | undefined;
   verbose: boolean;
   started: number;
+  /** --graceful-timeout: from the stop request to the process's exit. */
+  graceMs: number;
 }
 
 type Lifecycle = ReturnType<typeof lifecycle>;
 
-async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, verbose, started }: Target, life: Lifecycle): Promise<number> {
+async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, verbose, started, graceMs }: Target, life: Lifecycle): Promise<number> {
   // Everything that can be checked is checked before a port is taken or a replica starts.
   let loaded: LoadedConfig;
   let baseDir: string | undefined;
@@ -141,14 +149,26 @@ async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, v
 
   const watcher = { stop() {}, poll() {} };
   // The admin API closes last: `troupe shutdown` waits for it, so its return means the server has stopped.
-  const shutdown = async (beforeReady = false) => {
+  // Resolves with the requests cancelled at the deadline, or 'late' when stopping the replicas passed it.
+  const shutdown = async (beforeReady = false): Promise<number | 'late'> => {
     watcher.stop();
     admin?.stopping();
     // Before the application serves, no call is in flight: replicas still in their constructor or init() (a model
     // that takes a minute to load) are ended at once instead of awaited.
     if (beforeReady) void serve.runtime?.shutdown();
-    await serve.shutdown({ timeoutMs: 10_000 });
-    await admin?.close();
+    // Requests drain for most of the deadline; the rest is for the replicas and the runtime to stop.
+    const drainMs = Math.max(100, graceMs - Math.min(2000, graceMs / 4));
+    const stopping = serve.shutdown({ timeoutMs: drainMs }).then(async ({ dropped }) => {
+      await admin?.close();
+      return dropped;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(resolve => (timer = setTimeout(() => resolve('late'), graceMs)));
+    try {
+      return await Promise.race([stopping, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
   try {
     await serve.start({ http: { host, port, requestTimeoutMs: http.requestTimeoutMs, maxBodyBytes: http.maxBodyBytes, logger: httpLogger(config.logging) } });
@@ -190,9 +210,18 @@ async function serveTarget({ target, isConfig, flags, flagPort, flagAdminPort, v
     console.error(`troupe: ${target} listening ${url} (${docs}), ready after ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops.`);
   }
   const why = await life.stopped;
-  console.error(`troupe: ${why}: finishing requests in flight, then stopping${why.startsWith('SIG') ? ' (Ctrl-C again to force)' : ''}`);
-  await shutdown(first !== 'ready');
+  console.error(`troupe: ${why}: finishing requests in flight (up to ${graceMs / 1000} s, --graceful-timeout), then stopping${why.startsWith('SIG') ? ' (Ctrl-C again to force)' : ''}`);
+  const outcome = await shutdown(first !== 'ready');
+  if (outcome === 'late') {
+    // Threads still stopping would keep the process past its deadline.
+    console.error(`troupe: stopping passed the ${graceMs / 1000} s deadline; exiting with replicas still stopping (exit code ${EXIT.dropped})`);
+    process.exit(EXIT.dropped);
+  }
   await deploying.catch(() => {});
+  if (outcome > 0) {
+    console.error(`troupe: stopped; ${outcome} request(s) still in flight at the ${graceMs / 1000} s deadline were cancelled (503); raise --graceful-timeout to let them finish (exit code ${EXIT.dropped})`);
+    return EXIT.dropped;
+  }
   console.error('troupe: stopped');
   return EXIT.ok;
 }

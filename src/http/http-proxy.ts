@@ -9,7 +9,7 @@ type State = 'new' | 'listening' | 'closing' | 'closed';
 export class HttpProxy {
   readonly #engine: ProxyEngine;
   #state: State = 'new';
-  #closing: Promise<void> | undefined;
+  #closing: Promise<{ dropped: number }> | undefined;
 
   constructor(opts: HttpProxyOptions = {}) {
     for (const key of ['maxBodyBytes', 'requestTimeoutMs', 'wsMaxBackpressure', 'wsMaxPayloadLength', 'wsMaxQueuedMessages', 'wsDrainTimeoutMs'] as const) {
@@ -60,12 +60,13 @@ export class HttpProxy {
   }
 
   /** Stops accepting, closes WebSockets with 1001, lets in-flight requests finish for up to timeoutMs (default
-   * 10 s), then cancels the rest (503) and closes every connection. */
-  close(opts: { timeoutMs?: number } = {}): Promise<void> {
+   * 10 s), then cancels the rest (503) and closes every connection. Resolves with how many it cancelled. */
+  close(opts: { timeoutMs?: number } = {}): Promise<{ dropped: number }> {
     if (!this.#closing) {
       this.#state = 'closing';
-      this.#closing = this.#engine.close(opts.timeoutMs ?? 10_000).then(() => {
+      this.#closing = this.#engine.close(opts.timeoutMs ?? 10_000).then((dropped) => {
         this.#state = 'closed';
+        return { dropped };
       });
     }
     return this.#closing;

@@ -140,7 +140,8 @@ export class ProxyEngine {
     return this.#apps.length !== before;
   }
 
-  async close(timeoutMs: number): Promise<void> {
+  /** Resolves with how many requests were still in flight at the deadline (cancelled, answered 503). */
+  async close(timeoutMs: number): Promise<number> {
     this.#draining = true;
     if (this.#listen) {
       uWS.us_listen_socket_close(this.#listen);
@@ -159,6 +160,7 @@ export class ProxyEngine {
       this.#idle = undefined;
     }
     // Past the timeout: cancel what is left and tell its clients.
+    const dropped = this.#inflight.size;
     for (const ex of this.#inflight.values()) {
       ex.cancel.abort(new ShuttingDownError());
       if (!ex.answered) this.#fail(ex, new ShuttingDownError());
@@ -168,6 +170,7 @@ export class ProxyEngine {
     clearInterval(this.#clock);
     // close() exists in this uWS build but is missing from its typings.
     (this.#app as TemplatedApp & { close(): void }).close();
+    return dropped;
   }
 
   #tick(): void {

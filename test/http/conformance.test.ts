@@ -1,7 +1,7 @@
 // HTTP/1.1 conformance over raw sockets: pipelining, request framing, header limits and smuggling variants.
 // Each case asserts the status (or the documented close), that the connection is closed where it must be, that
 // no ambiguous body reaches a route, and that the next good request on a new connection is served.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { get, post, type RouteInput } from '../../src/http/index.ts';
 import { mountApp } from '../fixtures/http/in-process-target.ts';
@@ -45,7 +45,7 @@ function exchange(port: number, raw: string, ms = 2000): Promise<{ text: string;
 
 const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const echo = new Echo();
   const { port, base } = await startProxy(t, [mountApp(Echo, echo)]);
   const served = async () => {
