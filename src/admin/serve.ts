@@ -1,6 +1,6 @@
 // The `serve` object users call: one runtime, the serve controller on it, and the HTTP proxy in front.
 // It lives above both the serve core and the proxy so that neither imports the other.
-import { Runtime, type RuntimeOptions } from '../core/index.ts';
+import { Runtime, park, parksHere, type RuntimeOptions } from '../core/index.ts';
 import { ServeController, routerFor, Application, type ApplicationInfo, type DeploymentHandle, type RunOptions, type ServeStatus } from '../serve/index.ts';
 import { HttpProxy, type HttpProxyOptions, type MountedApp } from '../http/index.ts';
 
@@ -21,6 +21,8 @@ class Serve {
 
   /** Starts the runtime and (unless http is false) the HTTP proxy. serve.run() calls it with defaults. */
   start(options: StartOptions = {}): Promise<void> {
+    // A single-file program's top-level serve.start/run, met again while a replica imports its module (import-window.ts).
+    if (parksHere()) return park('serve.start()');
     this.#starting ??= this.#start(options).catch(err => {
       this.#starting = undefined;
       throw err;
@@ -53,6 +55,7 @@ class Serve {
    * (503) and its requests wait in its router instead of finding no route.
    */
   async run<T>(app: Application<T>, options: ServeRunOptions = {}): Promise<DeploymentHandle<T>> {
+    if (parksHere()) return park('serve.run()');
     await this.start();
     const controller = this.#controller!;
     const proxy = this.#proxy;

@@ -5,6 +5,7 @@ import { decode } from './codec.ts';
 import { CallServer } from './call-server.ts';
 import { registerConnector } from './handle.ts';
 import { loadExport } from './load-export.ts';
+import { runAsInstance } from './import-window.ts';
 import { setThreadContext } from './thread-context.ts';
 import { WorkerConnector } from './worker-connector.ts';
 import { deliver } from './topics.ts';
@@ -49,8 +50,9 @@ try {
   const Cls = await loadExport(data.module, data.exportName, data.className);
   if (typeof Cls !== 'function') throw new TypeError(`the export for ${data.className} in ${data.module} is a ${typeof Cls}, not a class`);
   const args = decode(data.args) as unknown[];
-  const instance = new Cls(...args);
-  if (typeof instance.init === 'function') await instance.init();
+  // What the instance starts is its own: only the module's top-level code parks (import-window.ts).
+  const instance = runAsInstance(() => new Cls(...args));
+  if (typeof instance.init === 'function') await runAsInstance(() => instance.init());
   server = new CallServer(instance, data.label, data.maxConcurrency);
   server.accept(data.callPort);
   post({ t: 'ready', methods: server.methods, streams: server.streams });

@@ -5,6 +5,7 @@ export { makeHandle, addressOf, isHandle, callActor, registerConnector, type Act
 export { remote, type RemoteFunction } from './task-pool.ts';
 export { callContext, callCancellation, callModelId, type CallContext } from './call-context.ts';
 export { threadContext } from './thread-context.ts';
+export { park, parksHere } from './import-window.ts';
 export { transfer, registerExtension, markExtensionClass, assertSerializable, assertSerializableArgs } from './codec.ts';
 export { setLocation, getLocation, callerModule, requireLocation, normalizeModule, type Location } from './locate.ts';
 export type { CallOptions } from './connection.ts';

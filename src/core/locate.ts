@@ -4,6 +4,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { UnlocatableClassError } from './errors.ts';
+import { registerDefinition } from './import-window.ts';
 
 export interface Location {
   /** file: URL of the module. */
@@ -17,6 +18,7 @@ const srcRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 export function setLocation(target: object, location: Location): void {
   Object.defineProperty(target, locationKey, { value: location, configurable: true, enumerable: false });
+  registerDefinition(location.module, [location.exportName, (target as { name?: string }).name], target);
 }
 
 export function getLocation(target: object): Location | undefined {

@@ -14,6 +14,7 @@ import { failedIterator } from './iterators.ts';
 import type { ActorAddress, ConnectControl, MainToWorker } from './protocol.ts';
 import { TaskPool, type RemoteFunction } from './task-pool.ts';
 import { setThreadContext } from './thread-context.ts';
+import { park, parksHere } from './import-window.ts';
 import { deliver } from './topics.ts';
 import { HolderTable, ObjectStore, registerStore, threadObjectStore, unregisterStore, type WorkerStoreData } from '../store/index.ts';
 
@@ -85,7 +86,15 @@ export class Runtime implements Connector {
   #store: ObjectStore | undefined;
   #holders: HolderTable | undefined;
 
+  /** Made by a module's top-level code while a worker imports it: starts nothing, and its calls never settle. */
+  #parked = false;
+
   constructor(options: RuntimeOptions = {}) {
+    if (parksHere()) {
+      this.#parked = true;
+      this.#options = { maxActors: 0, taskThreads: 0, objectStore: false };
+      return;
+    }
     const maxActors = options.maxActors ?? 256;
     if (!Number.isInteger(maxActors) || maxActors < 1) throw new RangeError(`maxActors must be a positive integer, got ${maxActors}`);
     const taskThreads = options.taskThreads ?? Math.max(1, os.availableParallelism());
@@ -135,6 +144,7 @@ export class Runtime implements Connector {
 
   /** Starts an actor: one instance of `cls` in its own worker thread. Resolves once its constructor and init() are done. */
   async spawn<C extends Ctor>(cls: C, args: ConstructorParameters<C> | [] = [], options: SpawnOptions = {}): Promise<ActorHandle<InstanceType<C>>> {
+    if (this.#parked || parksHere()) return park('spawn()');
     this.#assertOpen();
     if (typeof cls !== 'function') throw new TypeError(`spawn() takes a class, got ${typeof cls}`);
     const location = requireLocation(cls, options);
@@ -211,6 +221,7 @@ export class Runtime implements Connector {
 
   /** Runs a remote function (see remote()) on the task pool. */
   runTask<A extends unknown[], R>(fn: RemoteFunction<A, R>, args: A, options: { signal?: AbortSignal } = {}): Promise<Awaited<R>> {
+    if (this.#parked) return park('runTask()');
     this.#assertOpen();
     this.#tasks ??= new TaskPool(this.#options.taskThreads, this.#shared, { runtimeId: this.id, connect: (message, reply) => this.#connect(message, reply) });
     return this.#tasks.run(fn as unknown as RemoteFunction<unknown[], unknown>, args, options) as Promise<Awaited<R>>;
@@ -218,6 +229,7 @@ export class Runtime implements Connector {
 
   /** Ends every actor and the task pool; leaves no thread, timer or port behind. */
   async shutdown(): Promise<void> {
+    if (this.#parked) return park('shutdown()');
     if (this.#closed) return;
     this.#closed = true;
     runtimes.delete(this);

@@ -1,6 +1,7 @@
 // Runs one task inside a pool thread: loads the remote function's module, calls it, encodes the outcome.
 import { decode, encode, type Frame } from './codec.ts';
 import { loadExport } from './load-export.ts';
+import { runAsInstance } from './import-window.ts';
 import { ModuleLoadError } from './errors.ts';
 import { remoteFunctionKey, type TaskRequest } from './task-pool.ts';
 import { openTaskLink } from './task-link.ts';
@@ -18,7 +19,7 @@ export async function runTask(task: TaskRequest): Promise<{ ok: boolean; frame: 
     const fn = exported?.[remoteFunctionKey] ?? exported;
     if (typeof fn !== 'function') throw new ModuleLoadError(task.module, task.exportName ?? task.name, 'the export is not a function');
     const args = decode(task.args) as unknown[];
-    const value = await fn(...args);
+    const value = await runAsInstance(() => fn(...args));
     return { ok: true, frame: encode(value).frame };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
