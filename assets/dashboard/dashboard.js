@@ -369,8 +369,10 @@
   function logLine(l) {
     const level = typeof l.level === 'number' ? LEVELS[l.level] || String(l.level) : String(l.level || 'info');
     const time = l.time ? new Date(l.time).toLocaleTimeString() : '';
-    const ids = [l.requestId && `req=${l.requestId}`, l.traceId && `trace=${l.traceId}`].filter(Boolean).join(' ');
-    return el('div', { class: `lvl-${level}` }, `${time} ${level.toUpperCase().padEnd(5)} ${l.msg ?? ''}${ids ? `  ${ids}` : ''}`);
+    // The trace id is long: it shows on hover, the request id in the line.
+    const line = el('div', { class: `lvl-${level}` }, `${time} ${level.toUpperCase().padEnd(5)} ${l.msg ?? ''}${l.requestId ? `  req=${l.requestId}` : ''}`);
+    if (l.traceId) line.title = `trace ${l.traceId}`;
+    return line;
   }
 
   // ---- wiring ----
