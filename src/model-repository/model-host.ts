@@ -25,7 +25,6 @@ interface Entry {
 export const DEFAULT_MAX_BATCH = 8;
 export const DEFAULT_BATCH_WAIT_MS = 2;
 
-@deployment({ maxOngoingRequests: 256 })
 export class ModelHost {
   readonly #spec: HostSpec;
   readonly #entries = new Map<string, Entry>();
@@ -123,8 +122,9 @@ export class ModelHost {
     return entry;
   }
 }
-// Inside troupe's own sources the decorator cannot tell the module from the call stack: replicas import it from here.
+// Inside troupe's own sources @deployment cannot tell the module from the call stack: replicas import it from here.
 setLocation(ModelHost, { module: import.meta.url, exportName: 'ModelHost' });
+deployment(ModelHost, { maxOngoingRequests: 256 });
 
 function describeEntry(key: string, entry: Entry): ModelDescription {
   const slash = key.lastIndexOf('/');

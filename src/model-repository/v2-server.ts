@@ -32,7 +32,6 @@ interface ModelState {
 type Params = { name: string; version?: string };
 const MODEL_PARAMS = { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } };
 
-@deployment({ name: 'v2-server', numReplicas: 1, maxOngoingRequests: 1024, maxQueuedRequests: 4096 })
 @ingress({ title: 'troupe model repository (Open Inference Protocol v2)', version: '2.0.0' })
 export class V2Server {
   readonly #spec: ServerSpec;
@@ -242,8 +241,9 @@ export class V2Server {
     return { state, model, path: chosen.path };
   }
 }
-// Inside troupe's own sources the decorator cannot tell the module from the call stack: replicas import it from here.
+// Inside troupe's own sources @deployment cannot tell the module from the call stack: replicas import it from here.
 setLocation(V2Server, { module: import.meta.url, exportName: 'V2Server' });
+deployment(V2Server, { name: 'v2-server', numReplicas: 1, maxOngoingRequests: 1024, maxQueuedRequests: 4096 });
 
 function unknownModel(name: string, dir: string): V2RequestError {
   return new V2RequestError(404, `no model "${name}" is served; GET /v2/repository/index lists the models of ${dir}`);
