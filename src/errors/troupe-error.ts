@@ -46,10 +46,6 @@ export function registerError(name: string, cls: ErrorClass): void {
   catalog.set(name, cls);
 }
 
-export function catalogEntries(): ReadonlyMap<string, ErrorClass> {
-  return catalog;
-}
-
 /** Flattens an error (or any thrown value) to a record that survives msgpackr and structured clone. */
 export function toErrorRecord(err: unknown, depth = 0): ErrorRecord {
   if (!(err instanceof Error)) {
