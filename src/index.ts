@@ -109,3 +109,22 @@ export {
 } from './models/index.ts';
 export { modelRepository, modelRepositoryApp, ModelRepositoryError, V2RequestError, type ModelRepositoryOptions, type ModelConfig } from './model-repository/index.ts';
 export { registerError } from './errors/index.ts';
+// The rest of the error catalog's classes (src/errors/catalog.ts; test/errors/catalog.test.ts checks that each is exported).
+export { InvalidArgumentError } from './errors/index.ts';
+export { StreamMethodError } from './core/index.ts';
+export {
+  ServeOptionError, HealthCheckTimeoutError, BatchOptionsError, BatchMethodError, NotBatchedError, BatchQueueFullError, BatchResultError,
+} from './serve/index.ts';
+export {
+  RouteNotFoundError, MethodNotAllowedError, MalformedBodyError, ValidationError, BodyTooLargeError, UnsupportedMediaTypeError,
+  RequestTimeoutError, ShuttingDownError, BadRequestFramingError, RouteDefinitionError, ProxyListenError, ProxyStateError,
+} from './http/index.ts';
+export { ServeNotStartedError } from './admin/index.ts';
+export { ObjectStoreLockError, ObjectStoreConfigError } from './store/index.ts';
+export {
+  NativeMissingError, NativeArgumentError, EmptyBatchError, DTypeMismatchError, RankMismatchError, TensorShapeError, DetachedBufferError,
+  SlotQuotaError, SlotFragmentedError, SlotReleasedError, SlotBufferFreedError, SlotRangeError, PoolExhaustedError, PoolReservedError,
+  DeviceNotFoundError, NotHostMemoryError, DeviceError, NativeInternalError,
+} from './native/index.ts';
+export { LoggingOptionError, LogQueryError } from './observability/index.ts';
+export { BenchOptionsError, BenchTargetNotLocalError } from './cli/bench/errors.ts';

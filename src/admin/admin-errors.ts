@@ -35,3 +35,10 @@ export class AdminExposedError extends TroupeError {
   }
 }
 registerError('AdminExposedError', AdminExposedError);
+
+export class ServeNotStartedError extends TroupeError {
+  constructor() {
+    super('TROUPE_ERR_SERVE_NOT_STARTED', 'serve has not been started: call serve.run(app) (or serve.start()) first.');
+  }
+}
+registerError('ServeNotStartedError', ServeNotStartedError);

@@ -3,6 +3,7 @@
 import { Runtime, park, parksHere, type RuntimeOptions } from '../core/index.ts';
 import { ServeController, routerFor, Application, type ApplicationInfo, type DeploymentHandle, type RunOptions, type ServeStatus } from '../serve/index.ts';
 import { HttpProxy, type HttpProxyOptions, type MountedApp } from '../http/index.ts';
+import { ServeNotStartedError } from './admin-errors.ts';
 
 export interface StartOptions {
   /** HTTP proxy options (default 127.0.0.1:8000), or false for no HTTP. */
@@ -84,7 +85,7 @@ class Serve {
   }
 
   getHandle<T = any>(appName: string, deploymentName?: string): DeploymentHandle<T> {
-    if (!this.#controller) throw new Error('serve has not been started: call serve.run(app) first');
+    if (!this.#controller) throw new ServeNotStartedError();
     return this.#controller.getHandle<T>(appName, deploymentName);
   }
 

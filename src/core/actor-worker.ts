@@ -1,6 +1,7 @@
 // Runs inside an actor's worker thread: builds the one instance of the user's class, then serves calls.
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorRecord } from '../errors/index.ts';
+import { ModuleLoadError } from './errors.ts';
 import { decode } from './codec.ts';
 import { CallServer } from './call-server.ts';
 import { registerConnector } from './handle.ts';
@@ -48,7 +49,7 @@ try {
   // Large typed arrays in calls arrive as views of the runtime's object store, held by this thread's holder id.
   attachWorkerStore(data.store as WorkerStoreData | undefined);
   const Cls = await loadExport(data.module, data.exportName, data.className);
-  if (typeof Cls !== 'function') throw new TypeError(`the export for ${data.className} in ${data.module} is a ${typeof Cls}, not a class`);
+  if (typeof Cls !== 'function') throw new ModuleLoadError(data.module, data.exportName ?? data.className, `it is a ${typeof Cls}, not a class`);
   const args = decode(data.args) as unknown[];
   // What the instance starts is its own: only the module's top-level code parks (import-window.ts).
   const instance = runAsInstance(() => new Cls(...args));

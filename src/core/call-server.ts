@@ -7,7 +7,7 @@ import { FramedPort } from './framed-port.ts';
 import { IdTable } from './id-table.ts';
 import { noteModelIdServed, runInCallContext, type CallContext } from './call-context.ts';
 import { CallSignal } from './call-signal.ts';
-import { ActorDiedError, UnknownMethodError } from './errors.ts';
+import { ActorDiedError, StreamMethodError, UnknownMethodError } from './errors.ts';
 import { LIMIT_METHOD, LOAD_METHOD, loadReport } from './reserved-calls.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
 
@@ -275,7 +275,7 @@ export class CallServer {
     const iterable = result && typeof result[Symbol.asyncIterator] === 'function' ? result[Symbol.asyncIterator]()
       : result && typeof result[Symbol.iterator] === 'function' && typeof result !== 'string' ? result[Symbol.iterator]()
       : undefined;
-    if (!iterable) throw new TypeError(`${this.#label}.${method} was called as a stream but did not return an async generator or iterable`);
+    if (!iterable) throw new StreamMethodError(this.#label, method);
     const credit = running.credit!;
     const signal = running.signal;
     const onAbort = () => {

@@ -98,3 +98,15 @@ export class UnlocatableClassError extends TroupeError {
   }
 }
 registerError('UnlocatableClassError', UnlocatableClassError);
+
+/** A method called as a stream (handle.method.stream()) returned something that is not an async iterable. */
+export class StreamMethodError extends TroupeError {
+  constructor(actor: string, method: string) {
+    super(
+      'TROUPE_ERR_NOT_A_STREAM',
+      `${actor}.${method} was called as a stream but did not return an async generator or iterable: make it an async generator (async *${method}), or call it without .stream().`,
+      { details: { actor, method } },
+    );
+  }
+}
+registerError('StreamMethodError', StreamMethodError);

@@ -3,6 +3,7 @@
 import { registerExtension, markExtensionClass, assertSerializableArgs } from './codec.ts';
 import type { CallOptions } from './connection.ts';
 import { RuntimeClosedError, UnknownMethodError } from './errors.ts';
+import { InvalidArgumentError } from '../errors/index.ts';
 import { failedIterator } from './iterators.ts';
 import { isReservedMethod } from './reserved-calls.ts';
 import type { ActorAddress } from './protocol.ts';
@@ -107,7 +108,7 @@ export function isHandle(value: unknown): boolean {
 
 export function addressOf(handle: object): ActorAddress {
   const address = (handle as any)[addressKey] as ActorAddress | undefined;
-  if (!address) throw new TypeError('expected an actor handle (from spawn() or getActor())');
+  if (!address) throw new InvalidArgumentError('expected an actor handle (from spawn() or getActor())');
   return address;
 }
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
-import { toErrorRecord } from '../errors/index.ts';
+import { InvalidArgumentError, toErrorRecord } from '../errors/index.ts';
 import { assertSerializable, encodeStandalone } from './codec.ts';
 import type { CallOptions } from './connection.ts';
 import { ActorRecord } from './actor-record.ts';
@@ -96,7 +96,7 @@ export class Runtime implements Connector {
       return;
     }
     const maxActors = options.maxActors ?? 256;
-    if (!Number.isInteger(maxActors) || maxActors < 1) throw new RangeError(`maxActors must be a positive integer, got ${maxActors}`);
+    if (!Number.isInteger(maxActors) || maxActors < 1) throw new InvalidArgumentError(`maxActors must be a positive integer, got ${maxActors}`);
     const taskThreads = options.taskThreads ?? Math.max(1, os.availableParallelism());
     this.#options = { maxActors, taskThreads, objectStore: options.objectStore ?? {} };
     if (options.objectStore !== false) this.#openStore(options.objectStore ?? {}, maxActors + taskThreads + 8);
@@ -118,7 +118,7 @@ export class Runtime implements Connector {
   }
 
   #openStore(options: { capacityBytes?: number; inlineThresholdBytes?: number }, maxHolders: number): void {
-    if (typeof options !== 'object' || options === null) throw new TypeError('objectStore must be { capacityBytes?, inlineThresholdBytes? } or false');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('objectStore must be { capacityBytes?, inlineThresholdBytes? } or false');
     const store = ObjectStore.create({ capacity: options.capacityBytes, inlineThreshold: options.inlineThresholdBytes, maxHolders });
     const holders = HolderTable.create(maxHolders);
     registerStore(store);
@@ -146,14 +146,14 @@ export class Runtime implements Connector {
   async spawn<C extends Ctor>(cls: C, args: ConstructorParameters<C> | [] = [], options: SpawnOptions = {}): Promise<ActorHandle<InstanceType<C>>> {
     if (this.#parked || parksHere()) return park('spawn()');
     this.#assertOpen();
-    if (typeof cls !== 'function') throw new TypeError(`spawn() takes a class, got ${typeof cls}`);
+    if (typeof cls !== 'function') throw new InvalidArgumentError(`spawn() takes a class, got ${typeof cls}`);
     const location = requireLocation(cls, options);
-    if (!Array.isArray(args)) throw new TypeError(`spawn(${cls.name}, args): args must be an array of constructor arguments`);
+    if (!Array.isArray(args)) throw new InvalidArgumentError(`spawn(${cls.name}, args): args must be an array of constructor arguments`);
     args.forEach((a, i) => assertSerializable(a, `constructor argument ${i + 1} of ${cls.name}`));
     const maxConcurrency = options.maxConcurrency ?? 1000;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RangeError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new InvalidArgumentError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
     const maxRestarts = options.maxRestarts ?? 0;
-    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new RangeError(`maxRestarts must be a non-negative integer, got ${maxRestarts}`);
+    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new InvalidArgumentError(`maxRestarts must be a non-negative integer, got ${maxRestarts}`);
     if (this.#liveCount() >= this.#options.maxActors) throw new ActorLimitError(this.#options.maxActors);
     const actorId = this.#nextActorId++;
     const name = options.name ?? `${cls.name}-${actorId}`;

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { assertSerializable, decode, encodeStandalone, type Frame } from './codec.ts';
 import { CancelledError } from './errors.ts';
+import { InvalidArgumentError } from '../errors/index.ts';
 import { callerModule, requireLocation, setLocation } from './locate.ts';
 import type { ConnectControl, MainToWorker } from './protocol.ts';
 import { snapshot } from './topics.ts';
@@ -28,7 +29,7 @@ export type RemoteFunction<A extends unknown[], R> = ((...args: A) => R) & { rea
  * The function must be exported from its module (the pool's threads import it by name).
  */
 export function remote<A extends unknown[], R>(fn: (...args: A) => R, options: { module?: string | URL; exportName?: string } = {}): RemoteFunction<A, R> {
-  if (typeof fn !== 'function') throw new TypeError(`remote() takes a function, got ${typeof fn}`);
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`remote() takes a function, got ${typeof fn}`);
   const wrapper = ((...args: A) => fn(...args)) as RemoteFunction<A, R>;
   Object.defineProperty(wrapper, 'name', { value: fn.name });
   Object.defineProperty(wrapper, remoteFunctionKey, { value: fn });
@@ -90,7 +91,7 @@ export class TaskPool {
   }
 
   async run(fn: RemoteFunction<unknown[], unknown>, args: unknown[], options: { signal?: AbortSignal }): Promise<unknown> {
-    if (typeof fn !== 'function' || !(remoteFunctionKey in fn)) throw new TypeError('runTask() takes a function made with remote()');
+    if (typeof fn !== 'function' || !(remoteFunctionKey in fn)) throw new InvalidArgumentError('runTask() takes a function made with remote()');
     const location = requireLocation(fn);
     args.forEach((a, i) => assertSerializable(a, `argument ${i + 1} of task ${fn.name}`));
     const request: TaskRequest = { module: location.module, exportName: location.exportName, name: fn.name, args: encodeStandalone(args) };

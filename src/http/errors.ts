@@ -1,11 +1,11 @@
 // HTTP errors. The status lives in `details.status`, so an HttpError thrown in a replica keeps it after being
 // flattened to a record and rebuilt on the main thread.
-import { TroupeError, registerError } from '../errors/index.ts';
+import { InvalidArgumentError, TroupeError, registerError } from '../errors/index.ts';
 
 export class HttpError extends TroupeError {
   constructor(status: number, message: string, details: Record<string, unknown> = {}, code = 'TROUPE_ERR_HTTP') {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
-      throw new TypeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
+      throw new InvalidArgumentError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
     }
     super(code, message, { details: { ...details, status } });
   }

@@ -2,6 +2,7 @@
 import { jsonLinesLogger } from './logger.ts';
 import { ProxyEngine } from './proxy-engine.ts';
 import { ProxyStateError } from './errors.ts';
+import { InvalidArgumentError } from '../errors/index.ts';
 import type { HttpProxyOptions, MountedApp } from './types.ts';
 
 type State = 'new' | 'listening' | 'closing' | 'closed';
@@ -14,10 +15,10 @@ export class HttpProxy {
   constructor(opts: HttpProxyOptions = {}) {
     for (const key of ['maxBodyBytes', 'requestTimeoutMs', 'wsMaxBackpressure', 'wsMaxPayloadLength', 'wsMaxQueuedMessages', 'wsDrainTimeoutMs'] as const) {
       const v = opts[key];
-      if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new TypeError(`HttpProxy option ${key} must be a positive number, got ${String(v)}`);
+      if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new InvalidArgumentError(`HttpProxy option ${key} must be a positive number, got ${String(v)}`);
     }
     if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
-      throw new TypeError(`HttpProxy option port must be an integer from 0 to 65535, got ${String(opts.port)}`);
+      throw new InvalidArgumentError(`HttpProxy option port must be an integer from 0 to 65535, got ${String(opts.port)}`);
     }
     this.#engine = new ProxyEngine(opts, opts.logger ?? jsonLinesLogger);
   }
@@ -49,7 +50,7 @@ export class HttpProxy {
   mount(app: MountedApp, options: { replace?: boolean } = {}): void {
     if (this.#state === 'closing' || this.#state === 'closed') throw new ProxyStateError('cannot mount on a proxy that is closing or closed');
     if (!app || typeof app.name !== 'string' || !app.target || typeof app.isReady !== 'function') {
-      throw new TypeError('mount() needs a MountedApp: { name, routePrefix, deploymentName, ingressClass, target, isReady }');
+      throw new InvalidArgumentError('mount() needs a MountedApp: { name, routePrefix, deploymentName, ingressClass, target, isReady }');
     }
     this.#engine.mount(app, options.replace === true);
   }

@@ -8,6 +8,7 @@ export type { HttpResponseInit, HttpResponseValue } from './response.ts';
 export {
   HttpError, RouteNotFoundError, MethodNotAllowedError, MalformedBodyError, ValidationError, BodyTooLargeError,
   UnsupportedMediaTypeError, RequestTimeoutError, ShuttingDownError, RouteDefinitionError, ProxyListenError, ProxyStateError,
+  BadRequestFramingError,
 } from './errors.ts';
 export type { ValidationIssue } from './errors.ts';
 export { jsonLinesLogger, silentLogger } from './logger.ts';

@@ -1,6 +1,8 @@
 // Turning what a route method returned into status, headers and bytes. `httpResponse()` builds plain data with
 // a marker field, so it survives msgpack and structured clone on its way back from a replica.
 
+import { InvalidArgumentError } from '../errors/index.ts';
+
 const MARKER = '__troupeHttpResponse';
 
 export interface HttpResponseInit {
@@ -20,7 +22,7 @@ export interface HttpResponseValue {
 /** An explicit response: choose the status, headers and content type of what a route returns. */
 export function httpResponse(body: unknown, init: HttpResponseInit = {}): HttpResponseValue {
   const status = init.status ?? 200;
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new TypeError(`httpResponse status must be 100..599, got ${String(status)}`);
+  if (!Number.isInteger(status) || status < 100 || status > 599) throw new InvalidArgumentError(`httpResponse status must be an integer from 100 to 599, got ${String(status)}`);
   const value: HttpResponseValue = { [MARKER]: 1, status, headers: { ...(init.headers ?? {}) }, body };
   if (init.contentType !== undefined) value.contentType = init.contentType;
   return value;

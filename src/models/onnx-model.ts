@@ -10,6 +10,7 @@ import { access, constants } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ExecutionProviderError, ModelDisposedError, ModelInputError, ModelLoadError, ModelRunError } from './errors.ts';
+import { InvalidArgumentError } from '../errors/index.ts';
 import { formatShape, toTensorInfos, type TensorInfo } from './metadata.ts';
 import {
   cudaInstallHint,
@@ -401,7 +402,7 @@ export class OnnxModel {
     const feeds: Record<string, TensorLike> = {};
     for (const input of this.#info.inputs) {
       if (!input.isTensor || input.dtype === undefined || input.dtype === 'string') {
-        throw new TypeError(`input "${input.name}" is not a numeric tensor; warm-up needs warmup: false`);
+        throw new ModelLoadError(`input "${input.name}" is not a numeric tensor, so the warm-up run cannot make one: load with warmup: false`);
       }
       const given = options.shapes?.[input.name];
       const shape = given ? [...given] : input.shape.map((d, i) => (typeof d === 'number' && d >= 0 ? d : i === 0 ? 1 : 32));
@@ -415,12 +416,12 @@ export class OnnxModel {
 function threadsFrom(options: OnnxModelOptions): number {
   if (options.intraOpThreads !== undefined) {
     if (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1) {
-      throw new TypeError(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
+      throw new InvalidArgumentError(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
     }
     return options.intraOpThreads;
   }
   const cpus = options.numCpus ?? 1;
-  if (typeof cpus !== 'number' || !(cpus > 0)) throw new TypeError(`numCpus must be a positive number, got ${cpus}`);
+  if (typeof cpus !== 'number' || !(cpus > 0)) throw new InvalidArgumentError(`numCpus must be a positive number, got ${cpus}`);
   return Math.max(1, Math.floor(cpus));
 }
 

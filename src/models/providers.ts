@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
+import { ExecutionProviderError } from './errors.ts';
 
 export type ExecutionProviderName = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
 
@@ -23,11 +24,11 @@ export function normalizeProviders(specs: readonly ExecutionProviderSpec[] | und
   return list.map((spec) => {
     const name = typeof spec === 'string' ? spec : spec?.name;
     if (!known.includes(name as ExecutionProviderName)) {
-      throw new TypeError(`unknown execution provider ${JSON.stringify(name)}; use one of ${known.join(', ')}`);
+      throw new ExecutionProviderError(`unknown execution provider ${JSON.stringify(name)}; use one of ${known.join(', ')}`);
     }
     const deviceId = typeof spec === 'object' && spec.deviceId !== undefined ? spec.deviceId : name === 'cpu' ? undefined : defaultDeviceId;
     if (deviceId !== undefined && (!Number.isInteger(deviceId) || deviceId < 0)) {
-      throw new TypeError(`execution provider ${name}: deviceId must be a non-negative integer, got ${deviceId}`);
+      throw new ExecutionProviderError(`execution provider ${name}: deviceId must be a non-negative integer, got ${deviceId}`);
     }
     return deviceId === undefined ? { name: name as ExecutionProviderName } : { name: name as ExecutionProviderName, deviceId };
   });

@@ -3,6 +3,7 @@
 // Plain TypeScript for now; the native addon's gather/scatter can replace the copy
 // loops behind the same functions.
 import { allocateData, elementCount, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
+import { DTypeMismatchError, EmptyBatchError, RankMismatchError, TensorShapeError } from '../native/index.ts';
 
 export interface PadOptions {
   /** Value written into padded positions of ragged dims. Default 0. */
@@ -67,10 +68,10 @@ export function stackTensors(tensors: readonly TensorLike[], options: PadOptions
  * the tensor's buffer (no copy); dims other than 0 keep the batch's (padded) size.
  */
 export function splitTensor(t: TensorLike, counts: readonly number[]): TensorLike[] {
-  if (t.shape.length < 1) throw new RangeError('splitTensor needs a tensor with a leading batch dim');
+  if (t.shape.length < 1) throw new TensorShapeError('splitTensor needs a tensor with a leading batch dim');
   const total = counts.reduce((a, b) => a + b, 0);
   if (total !== t.shape[0]) {
-    throw new RangeError(`splitTensor: counts add up to ${total} rows but the tensor has ${t.shape[0]}`);
+    throw new TensorShapeError(`splitTensor: counts add up to ${total} rows but the tensor has ${t.shape[0]}`);
   }
   const rowSize = elementCount(t.shape.slice(1));
   const pieces: TensorLike[] = [];
@@ -91,7 +92,7 @@ export function unstackTensor(t: TensorLike): TensorLike[] {
 /** Copies a tensor out of a padded one: the region [0, shape[d]) of every dim. */
 export function cropTensor(t: TensorLike, shape: readonly number[]): TensorLike {
   if (shape.length !== t.shape.length || shape.some((d, i) => d > t.shape[i])) {
-    throw new RangeError(`cropTensor: [${shape.join(', ')}] does not fit inside [${t.shape.join(', ')}]`);
+    throw new TensorShapeError(`cropTensor: [${shape.join(', ')}] does not fit inside [${t.shape.join(', ')}]`);
   }
   const data = allocateData(t.dtype, elementCount(shape));
   copyRegion(t.data, t.shape, data, shape, shape);
@@ -99,15 +100,15 @@ export function cropTensor(t: TensorLike, shape: readonly number[]): TensorLike 
 }
 
 function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype: TensorDtype; rank: number } {
-  if (tensors.length === 0) throw new RangeError('cannot batch an empty list of tensors');
+  if (tensors.length === 0) throw new EmptyBatchError('cannot batch an empty list of tensors');
   const { dtype } = tensors[0];
   const rank = tensors[0].shape.length;
-  if (rank < minRank) throw new RangeError(`tensors to batch need at least ${minRank} dim(s), got rank ${rank}`);
+  if (rank < minRank) throw new RankMismatchError(`tensors to batch need at least ${minRank} dim(s), got rank ${rank}`);
   tensors.forEach((t, i) => {
-    if (t.dtype !== dtype) throw new TypeError(`tensor ${i} has dtype ${t.dtype}, tensor 0 has ${dtype}: a batch holds one dtype`);
-    if (t.shape.length !== rank) throw new RangeError(`tensor ${i} has rank ${t.shape.length}, tensor 0 has ${rank}`);
+    if (t.dtype !== dtype) throw new DTypeMismatchError(`tensor ${i} has dtype ${t.dtype}, tensor 0 has ${dtype}: a batch holds one dtype`);
+    if (t.shape.length !== rank) throw new RankMismatchError(`tensor ${i} has rank ${t.shape.length}, tensor 0 has ${rank}`);
     if (t.data.length !== elementCount(t.shape)) {
-      throw new RangeError(`tensor ${i}: shape [${t.shape.join(', ')}] needs ${elementCount(t.shape)} elements, data has ${t.data.length}`);
+      throw new TensorShapeError(`tensor ${i}: shape [${t.shape.join(', ')}] needs ${elementCount(t.shape)} elements, data has ${t.data.length}`);
     }
   });
   return { dtype, rank };

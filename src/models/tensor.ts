@@ -1,6 +1,7 @@
 // The plain tensor shape troupe passes around: a dtype name, a shape and a typed
 // array. Object-store tensor views have the same three fields, so they can be fed
 // to a model without a copy (ONNX Runtime wraps the typed array in place).
+import { DTypeMismatchError, TensorShapeError } from '../native/index.ts';
 
 export type TensorDtype =
   | 'float32'
@@ -90,10 +91,10 @@ export function tensor(dtype: TensorDtype, shape: readonly number[], data?: Tens
   const length = elementCount(shape);
   const body = data ?? allocateData(dtype, length);
   if (!dataMatchesDtype(dtype, body)) {
-    throw new TypeError(`tensor data for dtype ${dtype} must be a ${ctorByDtype[dtype].name}, got ${body.constructor.name}`);
+    throw new DTypeMismatchError(`tensor data for dtype ${dtype} must be a ${ctorByDtype[dtype].name}, got ${body.constructor.name}`);
   }
   if (body.length !== length) {
-    throw new RangeError(`tensor of shape [${shape.join(', ')}] needs ${length} elements, got ${body.length}`);
+    throw new TensorShapeError(`tensor of shape [${shape.join(', ')}] needs ${length} elements, got ${body.length}`);
   }
   return { dtype, shape: [...shape], data: body };
 }

@@ -99,3 +99,23 @@ export class NoModelIdError extends TroupeError {
   }
 }
 registerError('NoModelIdError', NoModelIdError);
+
+/** An option of serve.run or handle.options() is of the wrong type or unknown. */
+export class ServeOptionError extends TroupeError {
+  constructor(where: string, problem: string) {
+    super('TROUPE_ERR_SERVE_OPTION', `${where}: ${problem}.`, { details: { where } });
+  }
+}
+registerError('ServeOptionError', ServeOptionError);
+
+/** A replica's checkHealth() did not answer within healthCheckTimeoutMs: the replica counts as unhealthy. */
+export class HealthCheckTimeoutError extends TroupeError {
+  constructor(replica: string, timeoutMs: number) {
+    super(
+      'TROUPE_ERR_HEALTH_CHECK_TIMEOUT',
+      `replica ${replica}: checkHealth() did not answer within healthCheckTimeoutMs (${timeoutMs} ms); make it answer sooner, or raise healthCheckTimeoutMs.`,
+      { details: { replica, timeoutMs } },
+    );
+  }
+}
+registerError('HealthCheckTimeoutError', HealthCheckTimeoutError);

@@ -2,7 +2,8 @@
 // A call returns a DeploymentResponse: await it, cancel it, or pass it un-awaited to another handle call.
 // handle.options({ multiplexedModelId }) gives a handle whose calls are for one model (@multiplexed).
 import { registerExtension, markExtensionClass, UnknownMethodError, assertSerializableArgs, CallSignal, callModelId } from '../core/index.ts';
-import { MultiplexOptionError } from './errors.ts';
+import { MultiplexOptionError, ServeOptionError } from './errors.ts';
+import { InvalidArgumentError } from '../errors/index.ts';
 import { routerFor, type RouteOptions } from './router.ts';
 
 type AnyFn = (...args: any[]) => any;
@@ -98,10 +99,10 @@ export function withSignal<T>(handle: DeploymentHandle<T>, signal: AbortSignal):
 /** Checks handle.options()'s argument and merges it over the handle's own. */
 function mergeOptions(base: HandleOptions | undefined, options: HandleOptions, deployment: string): HandleOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`handle.options() of deployment ${deployment} takes an object such as { multiplexedModelId: 'id' }`);
+    throw new ServeOptionError(`handle.options() of deployment ${deployment}`, "takes an object such as { multiplexedModelId: 'id' }");
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'multiplexedModelId') throw new TypeError(`handle.options() of deployment ${deployment}: unknown option '${key}'; the options are multiplexedModelId`);
+    if (key !== 'multiplexedModelId') throw new ServeOptionError(`handle.options() of deployment ${deployment}`, `unknown option '${key}'; the options are multiplexedModelId`);
   }
   const id = options.multiplexedModelId;
   if (id !== undefined && typeof id !== 'string') {
@@ -205,7 +206,7 @@ export function isDeploymentHandle(value: unknown): boolean {
 
 export function deploymentAddressOf(handle: object): DeploymentAddress {
   const address = (handle as any)[addressKey];
-  if (!address) throw new TypeError('expected a deployment handle');
+  if (!address) throw new InvalidArgumentError('expected a deployment handle (from serve.run() or serve.getHandle())');
   return address;
 }
 

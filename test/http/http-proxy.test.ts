@@ -327,7 +327,7 @@ t.test('listen errors and lifecycle', async (t) => {
   const b = new HttpProxy({ port, logger: { access() {}, error() {} } });
   await t.rejects(b.listen(), { code: 'TROUPE_ERR_LISTEN' });
   await t.rejects(a.listen(), { code: 'TROUPE_ERR_PROXY_STATE' });
-  t.throws(() => new HttpProxy({ maxBodyBytes: -1 }), TypeError);
+  t.throws(() => new HttpProxy({ maxBodyBytes: -1 }), { code: 'TROUPE_ERR_INVALID_ARGUMENT' });
   await a.close();
   await b.close();
 });

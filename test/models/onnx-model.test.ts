@@ -127,7 +127,7 @@ t.test('CUDA when its provider is not installed: a clear error, or CPU when aske
   t.same(model.info.providers, [{ name: 'cpu' }]);
   t.match(model.info.fallbackReason, /cuda/);
   t.same((await model.run({ x: crops(1) }))['softmax_0.tmp_0'].shape, [1, 2]);
-  await t.rejects(OnnxModel.load(clsPath, { executionProviders: ['tpu' as any] }), TypeError);
+  await t.rejects(OnnxModel.load(clsPath, { executionProviders: ['tpu' as any] }), ExecutionProviderError);
 });
 
 t.test('runBatch gives each request what a run of its own gives', async (t) => {

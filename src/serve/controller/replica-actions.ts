@@ -3,6 +3,7 @@
 // below is the only place that knows a replica is a worker thread; tests give the controller a fake one.
 import { LIMIT_METHOD, LOAD_METHOD, addressOf, callActor, type ActorAddress, type LoadReport, type Runtime } from '../../core/index.ts';
 import type { DeploymentDef } from '../deployment.ts';
+import { HealthCheckTimeoutError } from '../errors.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Grant } from '../placement.ts';
 import { replicaContextTopic, type ReplicaContext } from '../replica-context.ts';
@@ -95,7 +96,7 @@ export class ThreadReplicaActions implements ReplicaActions {
     try {
       await callActor(this.#handle(replica), 'checkHealth', [], { signal });
     } catch (err) {
-      if (signal.aborted) throw new Error(`checkHealth() did not answer within healthCheckTimeoutMs (${timeoutMs} ms)`);
+      if (signal.aborted) throw new HealthCheckTimeoutError(replica.address.name, timeoutMs);
       throw err;
     }
   }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import type { Runtime } from '../../core/index.ts';
 import { devices } from '../../native/index.ts';
 import { Application } from '../deployment.ts';
-import { ApplicationNotFoundError, NotADeploymentError } from '../errors.ts';
+import { ApplicationNotFoundError, NotADeploymentError, ServeOptionError } from '../errors.ts';
 import { makeDeploymentHandle, type DeploymentHandle } from '../handle.ts';
 import { Placement, type Capacity, type ResourceUsage } from '../placement.ts';
 import { DeploymentState, type DeploymentStatusInfo, type DeploymentTarget } from './deployment-state.ts';
@@ -394,6 +394,6 @@ export class ServeController {
 }
 
 function normalizePrefix(prefix: string): string {
-  if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new TypeError(`routePrefix must start with "/", got ${String(prefix)}`);
+  if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new ServeOptionError('serve.run', `routePrefix must start with "/", got ${String(prefix)}`);
   return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
 }
