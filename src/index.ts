@@ -109,6 +109,9 @@ export {
 } from './models/index.ts';
 export { modelRepository, modelRepositoryApp, ModelRepositoryError, V2RequestError, type ModelRepositoryOptions, type ModelConfig } from './model-repository/index.ts';
 export { registerError } from './errors/index.ts';
+export {
+  Counter, Gauge, Histogram, MetricNameClashError, MetricDefinitionError, type MetricOptions, type HistogramOptions,
+} from './observability/index.ts';
 // The rest of the error catalog's classes (src/errors/catalog.ts; test/errors/catalog.test.ts checks that each is exported).
 export { InvalidArgumentError } from './errors/index.ts';
 export { StreamMethodError } from './core/index.ts';

@@ -17,6 +17,7 @@ import { ApplicationNotFoundError } from '../serve/index.ts';
 import { AdminExposedError, AdminListenError, DeployFailedError } from './admin-errors.ts';
 import { dashboardRoutes, isDashboardFile } from './dashboard.ts';
 import type { Deployer } from './deployer.ts';
+import { METRICS_PATH, metricsHandler } from './metrics-route.ts';
 
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 export const DEFAULT_ADMIN_PORT = 8265;
@@ -93,6 +94,7 @@ export class AdminServer {
       return { status: 202, body: { status: 'stopping' } };
     });
     for (const [method, path, handler] of dashboardRoutes()) this.route(method, path, handler);
+    this.route('GET', METRICS_PATH, metricsHandler());
   }
 
   /** Adds a route; `:name` segments are parameters. Routes added later are matched later. */

@@ -8,7 +8,9 @@ import { IdTable } from './id-table.ts';
 import { noteModelIdServed, runInCallContext, type CallContext } from './call-context.ts';
 import { CallSignal } from './call-signal.ts';
 import { ActorDiedError, StreamMethodError, UnknownMethodError } from './errors.ts';
-import { LIMIT_METHOD, LOAD_METHOD, loadReport } from './reserved-calls.ts';
+import { LIMIT_METHOD, LOAD_METHOD, loadReport, setLoadReporter } from './reserved-calls.ts';
+import { recordReplicaCall, setThreadGauge, threadMetricsReport } from '../observability/index.ts';
+import { heldSlotBytes } from '../native/index.ts';
 import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
 
 /** One call being served: what cancellation and stream credit reach. */
@@ -194,31 +196,37 @@ export class CallServer {
     // Fast path: a free slot and a plain call. A method that returns a value (not a promise) is
     // answered in this same turn, without a promise or a microtask on the actor's side.
     this.#active++;
+    const started = performance.now();
     let result: unknown;
     try {
       result = runInCallContext(running, () => fn.apply(this.#instance, m.a));
     } catch (err) {
       port.send({ t: 'err', id: m.id, e: this.#tag(err) });
+      recordReplicaCall(m.m, 'error', started);
       this.#release();
       return;
     }
     if (!isThenable(result)) {
       port.send({ t: 'ok', id: m.id, v: result });
+      recordReplicaCall(m.m, 'ok', started);
       this.#release();
       return;
     }
     calls.set(m.id, running);
-    void this.#settle(port, calls, m.id, running, result);
+    void this.#settle(port, calls, m.id, running, result, started);
   }
 
-  async #settle(port: FramedPort<FromActor, ToActor>, calls: IdTable<Running>, id: number, running: Running, result: PromiseLike<unknown>): Promise<void> {
+  async #settle(port: FramedPort<FromActor, ToActor>, calls: IdTable<Running>, id: number, running: Running, result: PromiseLike<unknown>, started: number): Promise<void> {
+    let outcome: 'ok' | 'error' = 'ok';
     try {
       const value = await result;
       if (!running.cancelled) port.send({ t: 'ok', id, v: value });
     } catch (err) {
+      outcome = 'error';
       if (!running.cancelled) port.send({ t: 'err', id, e: this.#tag(err) });
     } finally {
       calls.delete(id);
+      recordReplicaCall(running.method, running.cancelled ? 'cancelled' : outcome, started);
       this.#release();
     }
   }
@@ -229,8 +237,11 @@ export class CallServer {
     calls.set(m.id, running);
     if (this.#active < this.#maxConcurrency && this.#waiting.length === 0) this.#active++;
     else await new Promise<void>(r => this.#waiting.push(r)); // #release hands this call its slot
+    let started = 0;
+    let outcome: 'ok' | 'error' = 'ok';
     try {
       if (running.cancelled) return;
+      started = performance.now();
       const result = runInCallContext(running, () => fn.apply(this.#instance, m.a));
       if (m.s) await this.#stream(port, m.id, running, result);
       else {
@@ -238,9 +249,12 @@ export class CallServer {
         if (!running.cancelled) port.send({ t: 'ok', id: m.id, v: value });
       }
     } catch (err) {
+      outcome = 'error';
       if (!running.cancelled) port.send({ t: 'err', id: m.id, e: this.#tag(err) });
     } finally {
       calls.delete(m.id);
+      // A call cancelled before it ran never ran: only calls that started count as processed.
+      if (started > 0) recordReplicaCall(m.m, running.cancelled ? 'cancelled' : outcome, started);
       this.#release();
     }
   }
@@ -305,3 +319,7 @@ export class CallServer {
     return fromErrorRecord(toErrorRecord(err), `\n    at <actor ${this.#label}>`);
   }
 }
+
+// A replica's load report carries this thread's metrics: they reach /metrics with no message of their own.
+setLoadReporter('metrics', threadMetricsReport);
+setThreadGauge('gpuSlotBytes', heldSlotBytes);

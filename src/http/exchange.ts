@@ -57,6 +57,8 @@ export class Exchange {
   app: string | undefined;
   deployment: string | undefined;
   replica: string | undefined;
+  /** The declared route that matched (a bounded label for /metrics); undefined when none did. */
+  route: string | undefined;
   /** The x-troupe-model-id header, when the request had one: the call's multiplexed model id. */
   modelId: string | undefined;
   /** 0 until a status is sent; 499 when the client went away first. */

@@ -18,6 +18,7 @@ import type { CallOptions, CancelSignal, HttpLogger, HttpProxyOptions, MountedAp
 import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
 import { ObjectStoreFullError, type ObjectStore } from '../store/index.ts';
 import { flushFrames, IdTable } from '../core/index.ts';
+import { recordHttpRequest } from '../observability/index.ts';
 
 const EMPTY = new Uint8Array(0);
 const JSON_TYPE = 'application/json';
@@ -198,6 +199,7 @@ export class ProxyEngine {
     this.#inflight.delete(ex.seq);
     ex.release?.();
     this.opts.logger.access(ex.logEntry());
+    recordHttpRequest(ex.app, ex.route, ex.method, ex.status, (performance.now() - ex.start) / 1000);
     if (this.#draining && this.#inflight.size === 0) this.#idle?.();
   };
 
@@ -250,6 +252,7 @@ export class ProxyEngine {
       }
       if (!route) throw new RouteNotFoundError(method, path);
       const chosen = route;
+      ex.route = route.path;
       if (!hasBody) {
         ex.closeAfter = false;
         this.#later({ ex, app, route: chosen, params, headers, qs, bytes: EMPTY });

@@ -89,7 +89,23 @@ export function acquireSlot(options: AcquireSlotOptions): Slot {
   if (bytes === undefined && !(fraction! > 0 && fraction! <= 1)) {
     throw new NativeArgumentError(`slot fraction must be in (0, 1], not ${fraction}`);
   }
-  return new Slot(call(() => loadNative().acquireSlot(device, bytes ?? 0, fraction ?? 0)));
+  const slot = new Slot(call(() => loadNative().acquireSlot(device, bytes ?? 0, fraction ?? 0)));
+  acquired.add(new WeakRef(slot));
+  return slot;
+}
+
+/** Slots this thread acquired, for heldSlotBytes(): weak, so that a slot left to the GC still goes. */
+const acquired = new Set<WeakRef<Slot>>();
+
+/** The quota bytes of the slots this thread holds (what /metrics shows per replica); never loads the addon. */
+export function heldSlotBytes(): number {
+  let n = 0;
+  for (const ref of acquired) {
+    const slot = ref.deref();
+    if (slot === undefined || slot.released) acquired.delete(ref);
+    else n += slot.bytes;
+  }
+  return n;
 }
 
 /** How many slots the calling thread holds (released ones excluded). */

@@ -4,7 +4,6 @@
 // Prometheus counter that went down would read as a reset (rate() would count the survivors' totals again as
 // new). Its gauges (ongoing requests, heap, lag, GPU slots) go: they describe a replica that is no more.
 // Counts a replica recorded after its last report are lost with it (at most one report interval).
-import { Registry } from 'prom-client';
 import { METRICS, exposedLabels } from './metrics-catalog.ts';
 import { threadMetrics, threadMetricsReport, type ThreadReport } from './metrics.ts';
 import { MAX_SERIES, OVERFLOW_LABEL, clashOf, type MetricDef, type MetricSnapshot } from './metrics-local.ts';
@@ -117,6 +116,8 @@ export class MetricsHub {
   /** The Prometheus text of every metric. */
   async render(): Promise<string> {
     const merged = await this.collect();
+    // Loaded on the first scrape: a replica's thread loads this module too, and prom-client takes ~30 ms to load.
+    const { Registry } = await import('prom-client');
     const registry = new Registry();
     for (const m of merged.values()) registry.registerMetric(asPromMetric(m) as never);
     let text = await registry.metrics();
@@ -124,9 +125,8 @@ export class MetricsHub {
     return text;
   }
 
-  get contentType(): string {
-    return Registry.PROMETHEUS_CONTENT_TYPE;
-  }
+  /** prom-client's Registry.PROMETHEUS_CONTENT_TYPE. */
+  readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
 
   /** Forgets every report, total and problem, and this thread's values. Tests only. */
   reset(): void {

@@ -6,6 +6,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { CancelledError, callCancellation, type CallSignal } from '../core/index.ts';
+import { recordBatch } from '../observability/index.ts';
 import { BatchMethodError, BatchQueueFullError, BatchResultError, NotBatchedError } from './batch-errors.ts';
 import {
   decideFlush, planAutoBatchSize, resolveBatchConfig, type BatchConfig, type BatchOptions, type CurvePoint,
@@ -205,6 +206,7 @@ class BatchQueue {
     for (const e of batch) if (e.args.length > arity) arity = e.args.length;
     const columns = Array.from({ length: arity }, (_, k) => batch.map(e => e.args[k]));
     const started = performance.now();
+    recordBatch(this.#meta.name, n, (started - batch[0]!.at) / 1000);
     let out: unknown;
     let threw = false;
     let thrown: unknown;

@@ -380,9 +380,18 @@ export function routerFor(runtimeId: string, deploymentId: string): Router {
  * port, where it does not see them.
  */
 export function routerLoads(): Record<string, number> {
+  return byDeployment(router => router.ongoing);
+}
+
+/** Calls this thread's routers hold waiting for a replica (none free under maxOngoingRequests), by deployment id. */
+export function routerQueued(): Record<string, number> {
+  return byDeployment(router => router.queued);
+}
+
+function byDeployment(count: (router: Router) => number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const router of routers.values()) {
-    const n = router.ongoing;
+    const n = count(router);
     if (n > 0) out[router.deployment] = (out[router.deployment] ?? 0) + n;
   }
   return out;
@@ -390,3 +399,4 @@ export function routerLoads(): Record<string, number> {
 
 // A replica's load report carries the loads of the routers in its thread (handles it calls other deployments with).
 setLoadReporter('routerLoads', routerLoads);
+setLoadReporter('routerQueued', routerQueued);

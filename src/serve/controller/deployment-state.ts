@@ -1,7 +1,9 @@
 // One deployment's replicas, held at their target by a tick: observe (finished actions, deaths, load reports),
 // decide (pure policies: autoscaling, the replica plan with its rolling waves, restart back-off), act (through
 // ReplicaActions). Nothing but the tick and the callbacks of the actions it started changes a replica.
+import { metricsHub } from '../../observability/index.ts';
 import { decideScale, averageOngoing, type LoadSample, type ScaleState } from '../autoscaling-policy.ts';
+import { channels, splitDeploymentId, type AutoscaleDecisionMessage } from '../../observability/index.ts';
 import type { DeploymentDef } from '../deployment.ts';
 import { DeploymentFailedError, InsufficientResourcesError } from '../errors.ts';
 import type { ResolvedOptions } from '../options.ts';
@@ -23,6 +25,15 @@ export interface DeploymentTarget {
   version: string;
   /** Changes when live replicas need reconfigure(userConfig). */
   configVersion: number;
+}
+
+export interface DeploymentMetricsView {
+  application: string;
+  deployment: string;
+  targetReplicas: number;
+  starts: number;
+  healthCheckFailures: number;
+  replicas: Array<{ name: string; state: ReplicaState; ongoing: number }>;
 }
 
 export interface DeploymentStatusInfo {
@@ -70,6 +81,9 @@ export class DeploymentState {
   #published = '';
   /** One of its replicas started past the machine's CPUs: its message says so while the machine stays over. */
   #oversubscribed = false;
+  /** For /metrics: replica starts begun and health checks failed, since the deployment was created. */
+  #starts = 0;
+  #healthCheckFailures = 0;
 
   constructor(id: string, name: string, target: DeploymentTarget, deps: { actions: ReplicaActions; placement: Placement; wake: () => void; now: () => number }) {
     this.id = id;
@@ -180,12 +194,37 @@ export class DeploymentState {
     this.#pollLoad(now);
   }
 
+  /** Calls the routers in this deployment's replicas reported waiting for a replica, by deployment id. */
+  reportedQueues(into: Record<string, number>): void {
+    for (const r of this.#replicas) {
+      if (r.state !== 'RUNNING' || !r.routerQueued) continue;
+      for (const [id, n] of Object.entries(r.routerQueued)) into[id] = (into[id] ?? 0) + n;
+    }
+  }
+
   /** Calls the routers in this deployment's replicas reported in flight or waiting, by deployment id. */
   reportedLoads(into: Record<string, number>): void {
     for (const r of this.#replicas) {
       if (r.state !== 'RUNNING' || !r.routerLoads) continue;
       for (const [id, n] of Object.entries(r.routerLoads)) into[id] = (into[id] ?? 0) + n;
     }
+  }
+
+  /** What /metrics shows of this deployment (read at scrape time). */
+  metricsView(): DeploymentMetricsView {
+    return {
+      application: this.id.slice(0, this.id.length - this.name.length - 1),
+      deployment: this.name,
+      targetReplicas: this.#targetReplicas,
+      starts: this.#starts,
+      healthCheckFailures: this.#healthCheckFailures,
+      replicas: this.#replicas.map(r => ({ name: r.name, state: r.state, ongoing: r.ongoing })),
+    };
+  }
+
+  /** Asks every running replica for its load (and metrics) now; resolves when all have answered or failed. */
+  refreshLoads(): Promise<unknown> {
+    return Promise.allSettled(this.#replicas.filter(r => r.state === 'RUNNING' && r.ref).map(r => this.#askLoad(r)));
   }
 
   status(): DeploymentStatusInfo {
@@ -245,16 +284,21 @@ export class DeploymentState {
     // The policy moves from the target, as in Ray, not from the replicas there are now: a replica that died, one
     // not yet created at the first tick (initialReplicas), or a version rolling in waves would otherwise read as a
     // scale-down that skips downscaleDelayMs, and its replacement would wait upscaleDelayMs.
+    const totalOngoing = averageOngoing(this.#samples, now, scaling.lookBackPeriodMs);
     const decision = decideScale({
       config: scaling,
       currentReplicas: this.#targetReplicas,
-      totalOngoingRequests: averageOngoing(this.#samples, now, scaling.lookBackPeriodMs),
+      totalOngoingRequests: totalOngoing,
       now,
       state: this.#scale,
       policy: scaling.policy,
     });
     this.#scale = decision.state;
     this.#scaleError = decision.error;
+    if (decision.target !== this.#targetReplicas && channels.autoscaleDecision.hasSubscribers) {
+      const message: AutoscaleDecisionMessage = { ...splitDeploymentId(this.id), from: this.#targetReplicas, to: decision.target, ongoingRequests: totalOngoing };
+      channels.autoscaleDecision.publish(message);
+    }
     this.#targetReplicas = decision.target;
   }
 
@@ -274,6 +318,7 @@ export class DeploymentState {
           r.busy = false;
           r.lastHealthAt = this.#now();
           r.healthFailures++;
+          this.#healthCheckFailures++;
           if (r.state !== 'RUNNING' || r.healthFailures < healthCheckFailureThreshold) return;
           // Out of the replica set at once; its replacement starts on the next tick.
           const why = `checkHealth failed ${r.healthFailures} times in a row: ${(err as Error).message}`;
@@ -360,6 +405,7 @@ export class DeploymentState {
       }
       if (this.#placement.cpuWarning()) this.#oversubscribed = true;
       transition(r, 'STARTING', now);
+      this.#starts++;
       // It starts with the options of now, whatever they were when it was planned.
       r.configVersion = this.#target.configVersion;
       r.limit = options.maxOngoingRequests;
@@ -411,6 +457,8 @@ export class DeploymentState {
       return;
     }
     this.#publish(false); // out of the set before it stops taking calls
+    // Its last metrics: the load call is answered while it drains, before #remove retires its series.
+    if (r.ref && !wasStarting) void this.#askLoad(r);
     this.#actions.stop(r.ref, this.#target.options.gracefulShutdownTimeoutMs).catch(() => {}).finally(() => {
       this.#remove(r);
       this.#wake();
@@ -420,6 +468,7 @@ export class DeploymentState {
   #remove(r: Replica): void {
     const i = this.#replicas.indexOf(r);
     if (i >= 0) this.#replicas.splice(i, 1);
+    metricsHub.retire(r.name);
     if (r.grant) this.#placement.release(r.grant);
     r.grant = undefined;
   }
@@ -459,18 +508,24 @@ export class DeploymentState {
     const interval = this.#target.options.autoscaling?.metricsIntervalMs ?? LOAD_POLL_MS;
     if (now - this.#lastPoll < interval) return;
     this.#lastPoll = now;
-    for (const r of this.#replicas) {
-      if (r.state !== 'RUNNING' || !r.ref) continue;
-      this.#actions.load(r.ref).then(
-        report => {
-          r.ongoing = report.ongoing;
-          const models = report.extra.multiplexedModels;
-          r.models = Array.isArray(models) ? (models as string[]) : undefined;
-          r.routerLoads = report.extra.routerLoads as Record<string, number> | undefined;
-        },
-        () => {}, // a replica that went away: its death is reported on its own
-      );
-    }
+    for (const r of this.#replicas) if (r.state === 'RUNNING' && r.ref) void this.#askLoad(r);
+  }
+
+  #askLoad(r: Replica): Promise<void> {
+    return this.#actions.load(r.ref!).then(
+      report => {
+        r.ongoing = report.ongoing;
+        const models = report.extra.multiplexedModels;
+        r.models = Array.isArray(models) ? (models as string[]) : undefined;
+        r.routerLoads = report.extra.routerLoads as Record<string, number> | undefined;
+        r.routerQueued = report.extra.routerQueued as Record<string, number> | undefined;
+        // A report that lands after the replica left must not bring its series back.
+        if (this.#replicas.includes(r) && report.extra.metrics !== undefined) {
+          metricsHub.report(r.name, { application: this.id.slice(0, this.id.length - this.name.length - 1), deployment: this.name, replica: r.name }, report.extra.metrics);
+        }
+      },
+      () => {}, // a replica that went away: its death is reported on its own
+    );
   }
 
   // ---- report ----

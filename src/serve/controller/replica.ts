@@ -2,6 +2,7 @@
 // size: PENDING (waiting for resources or a restart back-off) → STARTING → RUNNING → UNHEALTHY or STOPPING →
 // gone. Only RUNNING replicas are published to routers.
 import type { Grant } from '../placement.ts';
+import { publishReplicaState } from '../../observability/index.ts';
 import type { ReplicaRef } from './replica-actions.ts';
 
 export type ReplicaState = 'PENDING' | 'STARTING' | 'RUNNING' | 'UNHEALTHY' | 'STOPPING';
@@ -39,6 +40,8 @@ export interface Replica {
   models?: string[];
   /** Calls the routers of its thread have in flight or waiting, by deployment id (from its load report). */
   routerLoads?: Record<string, number>;
+  /** Calls the routers of its thread hold waiting for a replica, by deployment id (from its load report). */
+  routerQueued?: Record<string, number>;
 }
 
 export function newReplica(name: string, version: string, now: number, configVersion: number, limit: number): Replica {
@@ -48,6 +51,7 @@ export function newReplica(name: string, version: string, now: number, configVer
 /** Moves a replica to `next`; a move the state machine does not have is a bug in the controller, not bad input. */
 export function transition(replica: Replica, next: ReplicaState, now: number, reason?: string): void {
   if (!allowed[replica.state].includes(next)) throw new Error(`replica ${replica.name}: no transition ${replica.state} → ${next}`);
+  publishReplicaState(replica.name, replica.state, next, reason);
   replica.state = next;
   replica.since = now;
   replica.reason = reason;

@@ -12,6 +12,8 @@ import { Placement, type Capacity, type ResourceUsage } from '../placement.ts';
 import { DeploymentState, type DeploymentStatusInfo, type DeploymentTarget } from './deployment-state.ts';
 import { ThreadReplicaActions, type ReplicaActions } from './replica-actions.ts';
 import { configText, versionOf } from './version.ts';
+import { metricsHub } from '../../observability/index.ts';
+import { controllerSamples } from './metrics-samples.ts';
 
 export type ApplicationStatus = 'DEPLOYING' | 'RUNNING' | 'UNHEALTHY' | 'DEPLOY_FAILED' | 'DELETING';
 
@@ -95,6 +97,7 @@ export class ServeController {
   #wakeQueued = false;
   #waiters = new Set<() => void>();
   #stopDeath: () => void;
+  #stopMetrics: Array<() => void>;
   #closed = false;
 
   constructor(runtime: Runtime, options: ControllerOptions = {}) {
@@ -106,6 +109,11 @@ export class ServeController {
     this.#now = options.now ?? Date.now;
     // A replica's name is `<deployment id>#<n>`.
     this.#stopDeath = this.#actions.onDeath((name, error) => this.#byId.get(name.slice(0, name.lastIndexOf('#')))?.observeDeath(name, error, this.#now()));
+    // /metrics reads this controller's deployments, and first asks their replicas for fresh reports.
+    this.#stopMetrics = [
+      metricsHub.addCollector(() => controllerSamples(this.#byId.values(), runtime.objectStore)),
+      metricsHub.addRefresher(() => Promise.allSettled([...this.#byId.values()].map(d => d.refreshLoads()))),
+    ];
     const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     if (tickMs > 0) {
       this.#timer = setInterval(() => this.tick(), tickMs);
@@ -163,6 +171,7 @@ export class ServeController {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#stopDeath();
+    for (const stop of this.#stopMetrics) stop();
   }
 
   /** One pass of the reconcile loop over every deployment (the timer runs it; tests with fake time call it). */
