@@ -49,7 +49,7 @@ export const deploymentFields: Record<string, Schema> = {
   },
   autoscalingConfig,
   maxOngoingRequests: int(1, 'Calls one replica runs at once (default 5).'),
-  maxQueuedRequests: int(0, "Calls that wait in a caller's router when every replica is full (default 100)."),
+  maxQueuedRequests: int(0, "Calls that wait in a caller's router when every replica is full (default 4096)."),
   userConfig: { description: "Passed to the replica's reconfigure(config); a change reaches live replicas without a restart. Replaces the code's value whole." },
   actorOptions,
   healthCheckPeriodMs: positive("How often each replica's health is checked (default 10000)."),
