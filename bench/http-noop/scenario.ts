@@ -25,6 +25,9 @@ const nodeServer = (file: string, ...args: string[]) => () =>
 // troupe's servers run with the Node flags `troupe run` and `npm start` use (bin/troupe.js says why).
 const troupeServer = (file: string, ...args: string[]) => () =>
   startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, '--import', 'tsx', join(here, file), ...args], { cwd: root });
+/** The same server with metrics off in every thread (the cost goal of issue 21 compares it with metrics on). */
+const troupeServerNoMetrics = (file: string, ...args: string[]) => () =>
+  startServerProcess(process.execPath, [...TROUPE_NODE_FLAGS, '--import', 'tsx', join(here, file), ...args], { cwd: root, env: { TROUPE_METRICS: 'off' } });
 
 function pythonMissing(modules: string, packages: string): () => string | null {
   return () => {
@@ -54,6 +57,8 @@ export const measurements: Measurement[] = [
   { name: 'troupe-2-replicas', start: troupeServer('troupe-server.ts', '2') },
   // uvicorn below runs with access_log=False: this row is the like-for-like comparison.
   { name: 'troupe-1-replica-no-log', start: troupeServer('troupe-server.ts', '1', '--no-access-log') },
+  // Metrics (on by default in every row above) off: what counting each request costs.
+  { name: 'troupe-1-replica-metrics-off', start: troupeServerNoMetrics('troupe-server.ts', '1') },
   // Diagnostic: the same proxy (access log on) with a target that answers in the proxy's own thread, no replica:
   // the distance to troupe-1-replica is what the hop to a replica thread and back costs.
   { name: 'troupe-proxy-in-thread', start: troupeServer('proxy-only-server.ts', '0') },
@@ -168,7 +173,7 @@ function renderRatios(rows: Row[]): string {
     `| at c=${top} | vs uws-hello (goal >= 50%) | vs uws-worker-echo | vs fastapi, no log | vs fastapi-access-log | vs fastapi-uvloop, no log |`,
     '|---|---:|---:|---:|---:|---:|',
   ];
-  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log', 'troupe-proxy-in-thread']) {
+  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log', 'troupe-1-replica-metrics-off', 'troupe-proxy-in-thread']) {
     const t = rps(name);
     if (!Number.isFinite(t)) continue;
     out.push(`| ${name} | ${pct(t, rps('uws-hello'))} | ${pct(t, rps('uws-worker-echo'))} | ${times(t, rps('fastapi'))} | ${times(t, rps('fastapi-access-log'))} | ${times(t, rps('fastapi-uvloop'))} |`);
@@ -179,6 +184,12 @@ function renderRatios(rows: Row[]): string {
     `Against FastAPI (goal >= 10x), like for like: ${times(rps('troupe-1-replica'), rps('fastapi-access-log'))} with both access logs on ` +
       `(each server's default), ${times(rps('troupe-1-replica-no-log'), rps('fastapi'))} with both off.`,
   );
+  // Issue 21: metrics on may cost at most 5% of the rate with them off.
+  const on = rps('troupe-1-replica');
+  const off = rps('troupe-1-replica-metrics-off');
+  if (Number.isFinite(on) && Number.isFinite(off)) {
+    out.push('', `Metrics (goal: on costs <= 5% of the rate with them off): troupe-1-replica ${Math.round(on)} req/s against ${Math.round(off)} with TROUPE_METRICS=off: ${on >= off ? 'no measurable cost' : `${((100 * (off - on)) / off).toFixed(1)}% slower`}.`);
+  }
   return out.join('\n') + '\n';
 }
 
