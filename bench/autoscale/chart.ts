@@ -83,7 +83,7 @@ export function renderTimelineChart(series: ChartSeries[], o: TimelineChartOptio
   const ongoingAxis = niceAxis(Math.max(1, ...all.map((p) => p.ongoing ?? 0)));
   const yOng = (v: number) => tops[3] + panelH[3] - (v / ongoingAxis.max) * panelH[3];
   if (withOngoing) {
-    axisY(out, m.left, pw, ongoingAxis.ticks, yOng, (v) => String(+v.toPrecision(2)));
+    axisY(out, m.left, pw, ongoingAxis.ticks, yOng, (v) => String(+v.toPrecision(3)));
     label(out, tops[3], panelH[3], 'ongoing (autoscaler)');
   }
 
