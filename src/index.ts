@@ -110,7 +110,8 @@ export {
 export { modelRepository, modelRepositoryApp, ModelRepositoryError, V2RequestError, type ModelRepositoryOptions, type ModelConfig } from './model-repository/index.ts';
 export { registerError } from './errors/index.ts';
 export {
-  Counter, Gauge, Histogram, MetricNameClashError, MetricDefinitionError, type MetricOptions, type HistogramOptions,
+  logger, configureLogging, channels, CHANNEL_NAMES, parseTraceparent, type Logger, type LogLevel, type LogFormat, type TraceInfo,
+  type RequestStartMessage, type RequestEndMessage, type ReplicaStateMessage, type BatchFlushMessage, type AutoscaleDecisionMessage,
 } from './observability/index.ts';
 // The rest of the error catalog's classes (src/errors/catalog.ts; test/errors/catalog.test.ts checks that each is exported).
 export { InvalidArgumentError } from './errors/index.ts';
@@ -131,3 +132,6 @@ export {
 } from './native/index.ts';
 export { LoggingOptionError, LogQueryError } from './observability/index.ts';
 export { BenchOptionsError, BenchTargetNotLocalError } from './cli/bench/errors.ts';
+export {
+  Counter, Gauge, Histogram, MetricNameClashError, MetricDefinitionError, type MetricOptions, type HistogramOptions,
+} from './observability/index.ts';

@@ -18,6 +18,7 @@ import { AdminExposedError, AdminListenError, DeployFailedError } from './admin-
 import { dashboardRoutes, isDashboardFile } from './dashboard.ts';
 import type { Deployer } from './deployer.ts';
 import { METRICS_PATH, metricsHandler } from './metrics-route.ts';
+import { LOGS_PATH, logsHandler } from './logs-route.ts';
 
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 export const DEFAULT_ADMIN_PORT = 8265;
@@ -40,6 +41,8 @@ export interface AdminRequest {
   method: string;
   path: string;
   params: Record<string, string>;
+  /** The URL's query (`?a=1&b=2`). */
+  query: URLSearchParams;
   headers: IncomingMessage['headers'];
   /** The body, read up to MAX_CONFIG_BYTES (413 past it). */
   body(): Promise<string>;
@@ -95,6 +98,7 @@ export class AdminServer {
     });
     for (const [method, path, handler] of dashboardRoutes()) this.route(method, path, handler);
     this.route('GET', METRICS_PATH, metricsHandler());
+    this.route('GET', LOGS_PATH, logsHandler());
   }
 
   /** Adds a route; `:name` segments are parameters. Routes added later are matched later. */
@@ -172,7 +176,7 @@ export class AdminServer {
       }
       const m = route.pattern.exec(url.pathname)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
-      const reply = await route.handler({ method, path: url.pathname, params, headers: req.headers, body: () => readBody(req) });
+      const reply = await route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, body: () => readBody(req) });
       send(res, reply);
     } catch (err) {
       req.resume();

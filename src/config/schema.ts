@@ -56,6 +56,7 @@ export const deploymentFields: Record<string, Schema> = {
   healthCheckTimeoutMs: positive('A health check that has not answered in this many ms failed (default 30000).'),
   healthCheckFailureThreshold: int(1, 'Consecutive failed health checks after which a replica is replaced (default 3).'),
   gracefulShutdownTimeoutMs: num(0, 'How long a stopping replica may finish its calls before it is terminated (default 20000).'),
+  logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: "The lowest level the deployment's replicas log at (default: the process's)." },
 };
 
 const deployment: Schema = {

@@ -102,6 +102,7 @@ function describe(app: Application, note: (index: number, comment: string) => vo
     entry.healthCheckTimeoutMs = resolved.healthCheckTimeoutMs;
     entry.healthCheckFailureThreshold = resolved.healthCheckFailureThreshold;
     entry.gracefulShutdownTimeoutMs = resolved.gracefulShutdownTimeoutMs;
+    if (resolved.logLevel !== undefined) entry.logLevel = resolved.logLevel;
     out.push(entry);
   }
   return out;

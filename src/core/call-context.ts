@@ -1,6 +1,7 @@
 // What a running actor method can ask about the call it serves: its cancellation signal, chiefly.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CallSignal } from './call-signal.ts';
+import { setTraceSource, traceInfo, type TraceInfo } from '../observability/index.ts';
 
 export interface CallContext {
   /** Aborted when the caller cancels the call (or its stream) or goes away. */
@@ -9,6 +10,9 @@ export interface CallContext {
   readonly actor: string;
   /** The multiplexed model id the caller set for this call (serve's model multiplexing); '' when none. */
   readonly multiplexedModelId: string;
+  /** The HTTP request this call serves, through every handle call of a composition: its request id and W3C
+   *  trace; undefined for a call that no request started. */
+  readonly trace: TraceInfo | undefined;
 }
 
 /** A served call's context, which also gives its cancellation without making an AbortSignal. */
@@ -16,6 +20,8 @@ interface ServedContext extends CallContext {
   readonly cancellation: CallSignal;
   /** The caller's model id as it came, undefined when none. */
   readonly modelId: string | undefined;
+  /** The request's trace carrier as it came, undefined when none. */
+  readonly carrier: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<ServedContext>();
@@ -39,6 +45,28 @@ export function callModelId(): string | undefined {
 
 export function runInCallContext<T>(context: ServedContext, fn: () => T): T {
   return storage.run(context, fn);
+}
+
+/** Whether this thread has served a call that carried a trace: until then callCarrier() reads no context. */
+let tracesServed = false;
+
+/** @internal The call server met a call with a trace carrier. */
+export function noteTraceServed(): void {
+  tracesServed = true;
+}
+
+/** The trace carrier of the call being served (what the calls it makes pass on), or undefined. */
+export function callCarrier(): string | undefined {
+  return tracesServed ? storage.getStore()?.carrier : undefined;
+}
+
+// The logger reads the request and trace ids of the call being served from here.
+setTraceSource(callCarrier);
+
+/** The request and trace ids of the call being served, or undefined. */
+export function callTrace(): TraceInfo | undefined {
+  const carrier = callCarrier();
+  return carrier === undefined ? undefined : traceInfo(carrier);
 }
 
 /** The context of the actor call being served, or undefined outside one. */

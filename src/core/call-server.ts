@@ -5,7 +5,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { fromErrorRecord, toErrorRecord } from '../errors/index.ts';
 import { FramedPort } from './framed-port.ts';
 import { IdTable } from './id-table.ts';
-import { noteModelIdServed, runInCallContext, type CallContext } from './call-context.ts';
+import { noteModelIdServed, noteTraceServed, runInCallContext, type CallContext } from './call-context.ts';
+import { isCarrier, traceInfo, type TraceInfo } from '../observability/index.ts';
 import { CallSignal } from './call-signal.ts';
 import { ActorDiedError, StreamMethodError, UnknownMethodError } from './errors.ts';
 import { LIMIT_METHOD, LOAD_METHOD, loadReport, setLoadReporter } from './reserved-calls.ts';
@@ -20,7 +21,11 @@ class Running implements CallContext {
   cancelled = false;
   credit?: { n: number; wake?: () => void };
 
-  constructor(readonly method: string, readonly actor: string, readonly modelId: string | undefined) {}
+  constructor(readonly method: string, readonly actor: string, readonly modelId: string | undefined, readonly carrier: string | undefined) {}
+
+  get trace(): TraceInfo | undefined {
+    return this.carrier === undefined ? undefined : traceInfo(this.carrier);
+  }
 
   get multiplexedModelId(): string {
     return this.modelId ?? '';
@@ -187,8 +192,10 @@ export class CallServer {
       port.send({ t: 'err', id: m.id, e: new UnknownMethodError(this.#label, m.m, this.#methods) });
       return;
     }
-    const running = new Running(m.m, this.#label, m.mm);
+    const carrier = m.tc !== undefined && isCarrier(m.tc) ? m.tc : undefined;
+    const running = new Running(m.m, this.#label, m.mm, carrier);
     if (m.mm !== undefined) noteModelIdServed();
+    if (carrier !== undefined) noteTraceServed();
     if (m.s || this.#active >= this.#maxConcurrency || this.#waiting.length > 0) {
       void this.#runLater(port, calls, m, fn, running);
       return;

@@ -8,6 +8,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../errors/index.ts';
 import { UnserializableError } from './errors.ts';
+import type { CallMessage } from './protocol.ts';
 import {
   adoptRecord, dropRecords, refRecord, threadObjectStore, travelsByRef, type ObjectRef, type ObjectStore, type TypedArray,
 } from '../store/index.ts';
@@ -301,6 +302,7 @@ const KEY_AGAIN = 0xff;
 /** Flag bits of a compact call. */
 const CALL_STREAM = 1;
 const CALL_MODEL = 2;
+const CALL_TRACE = 4;
 const MAX_KEYS = 0xffff;
 
 let scratch = new Uint8Array(4096);
@@ -438,7 +440,7 @@ function writeMessage(m: any): boolean {
   const id = m.id;
   if (kind === undefined || !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) return false;
   // A field this format does not know (the protocol grew) must not be dropped silently.
-  if (countFields(m) !== fieldCount[m.t]! + ('s' in m ? 1 : 0) + ('mm' in m ? 1 : 0)) return false;
+  if (countFields(m) !== fieldCount[m.t]! + ('s' in m ? 1 : 0) + ('mm' in m ? 1 : 0) + ('tc' in m ? 1 : 0)) return false;
   valuesLeft = MAX_INLINE_VALUES;
   room(5);
   scratch[pos] = kind;
@@ -448,15 +450,18 @@ function writeMessage(m: any): boolean {
     case 'call': {
       const args = m.a;
       const mm = m.mm;
+      const tc = m.tc;
       if (!Array.isArray(args) || args.length > MAX_INLINE_ARGS || (m.s !== undefined && m.s !== 1)) return false;
       if (mm !== undefined && typeof mm !== 'string') return false;
+      if (tc !== undefined && typeof tc !== 'string') return false;
       room(2);
-      // Flags: CALL_STREAM, and CALL_MODEL when a multiplexed model id follows the method name (as a key: a
-      // frame of calls for the same model writes it once).
-      scratch[pos++] = (m.s === 1 ? CALL_STREAM : 0) | (mm !== undefined ? CALL_MODEL : 0);
+      // Flags: CALL_STREAM, CALL_MODEL when a multiplexed model id follows the method name (as a key: a frame of
+      // calls for the same model writes it once), CALL_TRACE when the request's trace carrier follows that.
+      scratch[pos++] = (m.s === 1 ? CALL_STREAM : 0) | (mm !== undefined ? CALL_MODEL : 0) | (tc !== undefined ? CALL_TRACE : 0);
       scratch[pos++] = args.length;
       if (!writeKey(m.m)) return false;
       if (mm !== undefined && !writeKey(mm)) return false;
+      if (tc !== undefined && !writeAscii(tc)) return false;
       for (let i = 0; i < args.length; i++) if (!(i in args) || !writeValue(args[i])) return false;
       return true;
     }
@@ -598,11 +603,23 @@ function decodeCompact(bytes: Uint8Array): object[] {
         const argc = bytes[at++]!;
         const m = readKey();
         const mm = flags & CALL_MODEL ? readKey() : undefined;
+        let tc: string | undefined;
+        if (flags & CALL_TRACE) {
+          tc = readAscii(bytes, at);
+          at += 1 + bytes[at]!;
+        }
         const a = new Array(argc);
         for (let i = 0; i < argc; i++) a[i] = readValue();
         if (flags === 0) out.push({ t, id, m, a });
         else if (flags === CALL_STREAM) out.push({ t, id, m, a, s: 1 });
-        else out.push(flags & CALL_STREAM ? { t, id, m, a, s: 1, mm } : { t, id, m, a, mm });
+        else if (flags === CALL_TRACE) out.push({ t, id, m, a, tc });
+        else {
+          const call: CallMessage = { t, id, m, a };
+          if (flags & CALL_STREAM) call.s = 1;
+          if (mm !== undefined) call.mm = mm;
+          if (tc !== undefined) call.tc = tc;
+          out.push(call);
+        }
         break;
       }
       case 'ok':

@@ -5,7 +5,8 @@ import { FramedPort } from './framed-port.ts';
 import { IdTable } from './id-table.ts';
 import type { ObjectStore } from '../store/index.ts';
 import { CancelledError } from './errors.ts';
-import { STREAM_WINDOW, type FromActor, type ToActor } from './protocol.ts';
+import { STREAM_WINDOW, type CallMessage, type FromActor, type ToActor } from './protocol.ts';
+import { callCarrier } from './call-context.ts';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -13,6 +14,8 @@ export interface CallOptions {
   argsChecked?: boolean;
   /** The multiplexed model id this call is for (serve's model multiplexing); the actor reads it from its call context. */
   multiplexedModelId?: string;
+  /** The request's trace carrier; without one, a call made while serving a call passes that call's on. */
+  trace?: string;
 }
 
 interface Pending {
@@ -32,6 +35,16 @@ interface Pending {
 }
 
 const ONCE = { once: true } as const;
+
+/** A call's message: without a model id or trace it keeps the shape it always had (the compact codec's common case). */
+function callMessage(id: number, method: string, args: unknown[], options: CallOptions): CallMessage {
+  const mm = options.multiplexedModelId;
+  const tc = options.trace ?? callCarrier();
+  const m: CallMessage = { t: 'call', id, m: method, a: args };
+  if (mm !== undefined) m.mm = mm;
+  if (tc !== undefined) m.tc = tc;
+  return m;
+}
 
 function abortPending(this: Pending): void {
   this.link!.abortPending(this);
@@ -86,9 +99,7 @@ export class Connection {
       const pending: Pending = { method, resolve, reject, batch: this.#port.sentBatches };
       this.#pending.set(id, pending);
       if (signal) this.#wireAbort(id, pending, signal);
-      const mm = options.multiplexedModelId;
-      // Without a model id the message keeps the shape it always had (the compact codec's common case).
-      this.#port.send(mm === undefined ? { t: 'call', id, m: method, a: args } : { t: 'call', id, m: method, a: args, mm });
+      this.#port.send(callMessage(id, method, args, options));
       this.#updateRef();
     });
   }
@@ -138,8 +149,9 @@ export class Connection {
       pending.batch = this.#port.sentBatches;
       this.#pending.set(id, pending);
       if (options.signal) this.#wireAbort(id, pending, options.signal);
-      const mm = options.multiplexedModelId;
-      this.#port.send(mm === undefined ? { t: 'call', id, m: method, a: args, s: 1 } : { t: 'call', id, m: method, a: args, s: 1, mm });
+      const m = callMessage(id, method, args, options);
+      m.s = 1;
+      this.#port.send(m);
       this.#updateRef();
     };
     const finish = () => {

@@ -3,7 +3,7 @@ export { Runtime, currentRuntime, objectStore, type RuntimeOptions, type SpawnOp
 export { actor } from './actor-decorator.ts';
 export { makeHandle, addressOf, isHandle, callActor, registerConnector, type ActorHandle, type RemoteMethod, type Connector } from './handle.ts';
 export { remote, type RemoteFunction } from './task-pool.ts';
-export { callContext, callCancellation, callModelId, type CallContext } from './call-context.ts';
+export { callContext, callCancellation, callModelId, callCarrier, callTrace, type CallContext } from './call-context.ts';
 export { threadContext } from './thread-context.ts';
 export { park, parksHere } from './import-window.ts';
 export { transfer, registerExtension, markExtensionClass, assertSerializable, assertSerializableArgs } from './codec.ts';

@@ -7,7 +7,8 @@ import type { Frame } from './codec.ts';
 
 // ---- call traffic: caller → actor ----
 /** `mm`: the multiplexed model id the caller set (serve's handle option or the x-troupe-model-id header); absent when none. */
-export interface CallMessage { t: 'call'; id: number; m: string; a: unknown[]; s?: 1 /* stream */; mm?: string }
+/** `tc`: the request's trace carrier (observability's traceCarrier: traceparent then request id); absent when none. */
+export interface CallMessage { t: 'call'; id: number; m: string; a: unknown[]; s?: 1 /* stream */; mm?: string; tc?: string }
 export interface CancelMessage { t: 'cancel'; id: number }
 export interface CreditMessage { t: 'credit'; id: number; n: number }
 export type ToActor = CallMessage | CancelMessage | CreditMessage;

@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from 'uWebSockets.js';
 import { CallSignal } from '../core/index.ts';
+import { carrierTraceId } from '../observability/index.ts';
 import type { AccessLogEntry } from './types.ts';
 
 const LARGE = 64 * 1024;
@@ -61,6 +62,8 @@ export class Exchange {
   route: string | undefined;
   /** The x-troupe-model-id header, when the request had one: the call's multiplexed model id. */
   modelId: string | undefined;
+  /** The request's trace carrier (observability's traceCarrier): its traceparent and request id. */
+  trace: string | undefined;
   /** 0 until a status is sent; 499 when the client went away first. */
   status = 0;
   aborted = false;
@@ -268,6 +271,7 @@ export class Exchange {
       latencyMs: Math.round((performance.now() - this.start) * 1000) / 1000,
     };
     if (this.modelId !== undefined) entry.modelId = this.modelId;
+    if (this.trace !== undefined) entry.traceId = carrierTraceId(this.trace);
     return entry;
   }
 }

@@ -18,6 +18,8 @@ import type { CallOptions, CancelSignal, HttpLogger, HttpProxyOptions, MountedAp
 import { WebSocketBridge, type WsLookup } from './websocket-bridge.ts';
 import { ObjectStoreFullError, type ObjectStore } from '../store/index.ts';
 import { flushFrames, IdTable } from '../core/index.ts';
+import { TRACEPARENT_HEADER, traceCarrier } from '../observability/index.ts';
+import { publishRequestEnd, publishRequestStart, requestChannelsWatched } from './request-channels.ts';
 import { recordHttpRequest } from '../observability/index.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -199,6 +201,7 @@ export class ProxyEngine {
     this.#inflight.delete(ex.seq);
     ex.release?.();
     this.opts.logger.access(ex.logEntry());
+    if (requestChannelsWatched()) publishRequestEnd(ex);
     recordHttpRequest(ex.app, ex.route, ex.method, ex.status, (performance.now() - ex.start) / 1000);
     if (this.#draining && this.#inflight.size === 0) this.#idle?.();
   };
@@ -217,6 +220,8 @@ export class ProxyEngine {
     });
     const given = headers['x-request-id'];
     const ex = new Exchange(res, method, path, given !== undefined && REQUEST_ID.test(given) ? given : this.#nextId(), this.#done, ++this.#seq);
+    ex.trace = traceCarrier(headers[TRACEPARENT_HEADER], ex.requestId);
+    if (requestChannelsWatched()) publishRequestStart(ex);
     res.onAborted(() => ex.abort());
     this.#inflight.set(ex.seq, ex);
     const hasBody = (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
@@ -565,6 +570,11 @@ class ExchangeCall implements CallOptions {
 
   get multiplexedModelId(): string | undefined {
     return this.#ex.modelId;
+  }
+
+  /** The request's trace carrier: its request id and traceparent, through every call of the composition. */
+  get trace(): string | undefined {
+    return this.#ex.trace;
   }
 }
 

@@ -22,6 +22,8 @@ export interface CallOptions {
   onReplica?(replicaId: string): void;
   /** The request's `x-troupe-model-id` header: the @multiplexed model the call is for. Undefined when absent or empty. */
   readonly multiplexedModelId?: string;
+  /** The request's trace carrier (request id and W3C traceparent): the target passes it on with its call. */
+  readonly trace?: string;
 }
 
 export interface IngressTarget {

@@ -9,8 +9,8 @@ export { METRICS, builtinMetric, LATENCY_BUCKETS, BATCH_SIZE_BUCKETS, BATCH_WAIT
 export { MetricNameClashError, MetricDefinitionError } from './metrics-errors.ts';
 export { MAX_SERIES, OVERFLOW_LABEL, type MetricDef, type MetricType } from './metrics-local.ts';
 export {
-  logger, configureLogging, loggingSettings, checkLevel, captureConsole, releaseConsole, textLine, writeLine,
-  type Logger, type LoggingSettings,
+  logger, configureLogging, loggingSettings, checkLevel, captureConsole, releaseConsole, textLine, writeLine, setLogOutput,
+  type Logger, type LoggingSettings, type LogOutput,
 } from './log.ts';
 export { LOG_LEVELS, LOG_FORMATS, type AccessLogEntry, type HttpLogger, type LogLevel, type LogFormat } from './log-types.ts';
 export { jsonLinesLogger, textLinesLogger, silentLogger, defaultHttpLogger, httpLogger } from './log-access.ts';

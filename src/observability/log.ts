@@ -76,12 +76,22 @@ export function setForward(fn: ((line: string) => void) | undefined): void {
 
 const isErrorLine = (line: string) => line.startsWith('{"level":"error"') || line.startsWith('{"level":"fatal"');
 
-/** Writes one JSON line (a pino line) in this process's format: errors on stderr, the rest on stdout. */
+export type LogOutput = (text: string, isError: boolean) => void;
+const standardOutput: LogOutput = (text, isError) => {
+  if (isError) process.stderr.write(text);
+  else process.stdout.write(text);
+};
+let output = standardOutput;
+
+/** Where this thread's lines are written (default: errors to stderr, the rest to stdout); undefined restores that. */
+export function setLogOutput(out: LogOutput | undefined): void {
+  output = out ?? standardOutput;
+}
+
+/** Writes one JSON line (a pino line) in this process's format. */
 export function writeLine(line: string): void {
   beforeWrite();
-  const out = settings.format === 'text' ? textLine(line) : line;
-  if (isErrorLine(line)) process.stderr.write(out);
-  else process.stdout.write(out);
+  output(settings.format === 'text' ? textLine(line) : line, isErrorLine(line));
 }
 
 const LEVEL_WIDTH = 5;

@@ -5,6 +5,7 @@
 // and handing each caller its own result.
 import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import { channels, type BatchFlushMessage } from '../observability/index.ts';
 import { CancelledError, callCancellation, type CallSignal } from '../core/index.ts';
 import { recordBatch } from '../observability/index.ts';
 import { BatchMethodError, BatchQueueFullError, BatchResultError, NotBatchedError } from './batch-errors.ts';
@@ -173,6 +174,7 @@ class BatchQueue {
       if (d.action === 'flush') {
         const taken = this.#pending.splice(0, d.size);
         for (const e of taken) if (e.onAbort) e.signal!.removeEventListener('abort', e.onAbort);
+        if (channels.batchFlush.hasSubscribers) this.#publishFlush(taken);
         void this.#run(taken);
         continue;
       }
@@ -180,6 +182,13 @@ class BatchQueue {
       else this.#disarm();
       return;
     }
+  }
+
+  #publishFlush(taken: Pending[]): void {
+    const message: BatchFlushMessage = {
+      method: this.#label, size: taken.length, waitMs: performance.now() - taken[0]!.at, reason: taken.length >= this.#limit() ? 'full' : 'timeout',
+    };
+    channels.batchFlush.publish(message);
   }
 
   #arm(delayMs: number): void {

@@ -12,3 +12,4 @@ export { batch, configureBatch, batchStats, batchedMethods, type Batch, type Unb
 export * from './batch-errors.ts';
 export { replicaContext, type ReplicaContext } from './replica-context.ts';
 export { Placement, type Capacity, type Grant, type GpuGrant, type ResourceUsage } from './placement.ts';
+import './replica-logging.ts'; // a replica's thread logs as the replica (no-op elsewhere)

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { AutoscalingPolicy } from './autoscaling-policy.ts';
 import { DeploymentOptionError } from './errors.ts';
 import { closest } from '../errors/index.ts';
+import { LOG_LEVELS, type LogLevel } from '../observability/index.ts';
 
 export interface ActorOptions {
   /** CPUs a replica is expected to use (sets model intra-op threads; default 1). */
@@ -63,6 +64,8 @@ export interface DeploymentOptions {
   healthCheckFailureThreshold?: number;
   /** How long a stopping replica may finish its ongoing calls before it is terminated, ms (default 20 000). */
   gracefulShutdownTimeoutMs?: number;
+  /** The lowest level its replicas log at (logger() and console.*); default the process's (TROUPE_LOG_LEVEL, info). */
+  logLevel?: LogLevel;
 }
 
 /** Every autoscaling field filled in; `policy` only where a custom one was given. */
@@ -82,6 +85,7 @@ export interface ResolvedOptions {
   healthCheckTimeoutMs: number;
   healthCheckFailureThreshold: number;
   gracefulShutdownTimeoutMs: number;
+  logLevel?: LogLevel;
 }
 
 /** A queued call holds a few hundred bytes (its body, when large, waits in the object store): room for a burst of
@@ -90,7 +94,7 @@ const DEFAULT_MAX_QUEUED = 4096;
 
 const known = [
   'name', 'numReplicas', 'autoscalingConfig', 'maxOngoingRequests', 'maxQueuedRequests', 'actorOptions', 'userConfig',
-  'healthCheckPeriodMs', 'healthCheckTimeoutMs', 'healthCheckFailureThreshold', 'gracefulShutdownTimeoutMs',
+  'healthCheckPeriodMs', 'healthCheckTimeoutMs', 'healthCheckFailureThreshold', 'gracefulShutdownTimeoutMs', 'logLevel',
 ] as const satisfies readonly (keyof DeploymentOptions)[];
 const knownActor = ['numCpus', 'numGpus', 'memory'] as const satisfies readonly (keyof ActorOptions)[];
 const knownAutoscaling = [
@@ -129,6 +133,10 @@ export function resolveOptions(className: string, options: DeploymentOptions = {
     gracefulShutdownTimeoutMs: num(who, 'gracefulShutdownTimeoutMs', options.gracefulShutdownTimeoutMs ?? 20_000, 0),
   };
   if (autoscaling) resolved.autoscaling = autoscaling;
+  if (options.logLevel !== undefined) {
+    if (!LOG_LEVELS.includes(options.logLevel)) throw new DeploymentOptionError(who, 'logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got ${describe(options.logLevel)}`);
+    resolved.logLevel = options.logLevel;
+  }
   return resolved;
 }
 

@@ -57,6 +57,8 @@ export interface RouteOptions extends CallObserver {
   /** The model the call is for (@multiplexed): replicas that hold it are preferred, and the replica reads it
    *  with getMultiplexedModelId(). Undefined: no model, the plain path. */
   multiplexedModelId?: string;
+  /** The HTTP request's trace carrier (the proxy's); calls made inside a replica call pass theirs on by themselves. */
+  readonly trace?: string;
 }
 
 interface Waiter {
@@ -124,7 +126,7 @@ export class Router {
       const replica = modelId === undefined ? this.#ready(signal) ?? (await this.#acquire(signal)) : await this.#acquireFor(modelId, signal);
       options?.onReplica?.(replica.address.name);
       try {
-        return await callActor(replica.handle, method, args, callOptions(signal, modelId));
+        return await callActor(replica.handle, method, args, callOptions(signal, modelId, options?.trace));
       } catch (err) {
         if (!this.#retryable(replica, err)) throw this.#translate(replica, err);
       } finally {
@@ -140,7 +142,7 @@ export class Router {
       options?.onReplica?.(replica.address.name);
       let started = false;
       try {
-        const iterator = callActor(replica.handle, method, args, { ...callOptions(signal, modelId), stream: true }) as AsyncIterableIterator<unknown>;
+        const iterator = callActor(replica.handle, method, args, { ...callOptions(signal, modelId, options?.trace), stream: true }) as AsyncIterableIterator<unknown>;
         try {
           for (;;) {
             const step = await iterator.next();
@@ -359,9 +361,12 @@ export class Router {
   }
 }
 
-/** The actor-call options of a routed call: a model id only when there is one, so plain calls stay as they were. */
-function callOptions(signal: AbortSignal | undefined, modelId: string | undefined): CallOptions {
-  return modelId === undefined ? { signal, argsChecked: true } : { signal, argsChecked: true, multiplexedModelId: modelId };
+/** The actor-call options of a routed call: a model id and a trace only when there are, so plain calls stay as they were. */
+function callOptions(signal: AbortSignal | undefined, modelId: string | undefined, trace: string | undefined): CallOptions {
+  const options: CallOptions = { signal, argsChecked: true };
+  if (modelId !== undefined) options.multiplexedModelId = modelId;
+  if (trace !== undefined) options.trace = trace;
+  return options;
 }
 
 const routers = new Map<string, Router>();

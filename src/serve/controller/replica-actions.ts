@@ -58,6 +58,7 @@ export class ThreadReplicaActions implements ReplicaActions {
     const { def, options, grant, name } = request;
     // The replica's context (replicaContext()) is there before its constructor runs.
     const context: ReplicaContext = { deployment: request.deploymentId, replica: name, numCpus: options.actorOptions.numCpus, gpu: grant.gpu };
+    if (options.logLevel !== undefined) context.logLevel = options.logLevel;
     const topic = replicaContextTopic(`${def.cls.name} ${name}`);
     this.#contextTopics.set(name, topic);
     this.#runtime.publish(topic, context);
