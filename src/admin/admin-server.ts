@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError, parseConfig } from '../config/index.ts';
-import { TroupeError } from '../errors/index.ts';
+import { TroupeError, catalogEntry } from '../errors/index.ts';
 import { ApplicationNotFoundError } from '../serve/index.ts';
 import { AdminExposedError, AdminListenError, DeployFailedError } from './admin-errors.ts';
 import { dashboardRoutes, isDashboardFile } from './dashboard.ts';
@@ -280,8 +280,11 @@ function replyForError(err: unknown): AdminReply {
   if (err instanceof ApplicationNotFoundError) return errorReply(404, err.code, err.message);
   if (err instanceof BodyTooLarge) return errorReply(413, err.code, err.message);
   if (err instanceof DeployFailedError) return errorReply(500, err.code, err.message);
+  // Any other code answers the status the error catalog gives it (src/errors/catalog.ts); an unknown one is a 500.
   const e = err as { code?: unknown; message?: string };
-  return errorReply(500, typeof e?.code === 'string' ? e.code : 'TROUPE_ERR_INTERNAL', e?.message ?? String(err));
+  const code = typeof e?.code === 'string' ? e.code : 'TROUPE_ERR_INTERNAL';
+  const status = catalogEntry(code)?.status ?? 500;
+  return errorReply(status >= 400 ? status : 500, code, e?.message ?? String(err));
 }
 
 function send(res: ServerResponse, reply: AdminReply): void {
