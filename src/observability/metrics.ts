@@ -53,7 +53,7 @@ export function recordReplicaCall(method: string, outcome: CallOutcome, startMs:
     // Methods are a class's own; the cap only matters for an instance that grows methods at run time.
     if (callSeries.size < 1024) callSeries.set(method, s);
   }
-  s[outcome].value++;
+  (outcome === 'ok' ? s.ok : outcome === 'error' ? s.error : s.cancelled).value++;
   observeInto(s.duration, LATENCY_BUCKETS, (performance.now() - startMs) / 1000);
 }
 
@@ -68,31 +68,47 @@ interface HttpSeries {
   count: Series;
   duration: Series;
 }
-const httpSeries = new Map<string, HttpSeries>();
+/** Shortcuts to the proxy's series by application, route, method and status: lookups by strings the proxy
+ *  already holds (their hashes are cached), no key string built per request. */
+const httpSeries = new Map<string | undefined, Map<string | undefined, Map<string, Map<number, HttpSeries>>>>();
+let httpShortcuts = 0;
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
 
 /**
  * The proxy answered a request (end to end, `seconds`). `route` is the declared route that matched, or undefined
- * (shown as _unmatched: a client's made-up paths must not make series). One Map lookup on the hot path.
+ * (shown as _unmatched: a client's made-up paths must not make series).
  */
 export function recordHttpRequest(application: string | undefined, route: string | undefined, method: string, status: number, seconds: number): void {
   if (!enabled) return;
-  const key = `${application}\u0001${route}\u0001${method}\u0001${status}`;
-  let s = httpSeries.get(key);
+  let byRoute = httpSeries.get(application);
+  if (byRoute === undefined) httpSeries.set(application, (byRoute = new Map()));
+  let byMethod = byRoute.get(route);
+  if (byMethod === undefined) byRoute.set(route, (byMethod = new Map()));
+  let byStatus = byMethod.get(method);
+  if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+  let s = byStatus.get(status);
   if (s === undefined) {
-    httpRequests ??= threadMetrics.define(METRICS.httpRequests, true);
-    httpDuration ??= threadMetrics.define(METRICS.httpDuration, true);
-    const app = application ?? '';
-    const r = route ?? '_unmatched';
-    s = {
-      count: httpRequests.series([app, r, HTTP_METHODS.has(method) ? method : 'OTHER', String(status)]),
-      duration: httpDuration.series([app, r]),
-    };
-    if (httpSeries.size >= 4096) httpSeries.clear(); // the series stay (capped in their metric); only the shortcut goes
-    httpSeries.set(key, s);
+    s = httpSeriesFor(application, route, method, status);
+    // The series stay (capped in their metric); past this many shortcuts (made-up methods) they are dropped.
+    if (++httpShortcuts > 4096) {
+      httpSeries.clear();
+      httpShortcuts = 0;
+    }
+    byStatus.set(status, s);
   }
   s.count.value++;
   observeInto(s.duration, LATENCY_BUCKETS, seconds);
+}
+
+function httpSeriesFor(application: string | undefined, route: string | undefined, method: string, status: number): HttpSeries {
+  httpRequests ??= threadMetrics.define(METRICS.httpRequests, true);
+  httpDuration ??= threadMetrics.define(METRICS.httpDuration, true);
+  const app = application ?? '';
+  const r = route ?? '_unmatched';
+  return {
+    count: httpRequests.series([app, r, HTTP_METHODS.has(method) ? method : 'OTHER', String(status)]),
+    duration: httpDuration.series([app, r]),
+  };
 }
 
 // ---- what a replica's thread reports ----
