@@ -87,6 +87,7 @@ export class AdminServer {
     this.#token = options.token ? digest(options.token) : undefined;
     this.#options = options;
     this.route('GET', '/api/applications', () => ({ body: options.deployer.status() }));
+    this.route('GET', '/api/routes', () => ({ body: options.deployer.routes() }));
     this.route('PUT', '/api/applications', req => this.#deploy(req));
     this.route('DELETE', '/api/applications/:name', async req => {
       await options.deployer.delete(req.params.name!);

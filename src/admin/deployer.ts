@@ -9,7 +9,7 @@ import { ApplicationNotFoundError, type Capacity, type ServeStatus } from '../se
 import { DeployFailedError } from './admin-errors.ts';
 import type { serve as serveInstance } from './serve.ts';
 
-type Serve = Pick<typeof serveInstance, 'run' | 'delete' | 'status'>;
+type Serve = Pick<typeof serveInstance, 'run' | 'delete' | 'status'> & Partial<Pick<typeof serveInstance, 'routes'>>;
 
 /** What GET /api/applications answers. */
 export interface AdminStatus {
@@ -42,6 +42,11 @@ export class Deployer {
   constructor(serve: Serve, options: { capacity?: Capacity } = {}) {
     this.#serve = serve;
     this.#capacity = options.capacity ?? machineCapacity();
+  }
+
+  /** The HTTP routes of what is deployed (handler and deployment names: the admin API, not the public port). */
+  routes(): unknown[] {
+    return this.#serve.routes?.() ?? [];
   }
 
   /**

@@ -84,6 +84,11 @@ class Serve {
     return this.#controller?.status() ?? { applications: {} };
   }
 
+  /** The HTTP proxy's applications and routes (the admin API's GET /api/routes); empty without a proxy. */
+  routes(): unknown[] {
+    return this.#proxy?.routes() ?? [];
+  }
+
   getHandle<T = any>(appName: string, deploymentName?: string): DeploymentHandle<T> {
     if (!this.#controller) throw new ServeNotStartedError();
     return this.#controller.getHandle<T>(appName, deploymentName);

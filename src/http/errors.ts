@@ -17,7 +17,7 @@ export class HttpError extends TroupeError {
 
 export class RouteNotFoundError extends HttpError {
   constructor(method: string, path: string) {
-    super(404, `no route for ${method} ${path}; see /-/routes for the mounted routes`, { method, path }, 'TROUPE_ERR_ROUTE_NOT_FOUND');
+    super(404, `no route for ${method} ${path}; the admin API's GET /api/routes lists the mounted routes`, { method, path }, 'TROUPE_ERR_ROUTE_NOT_FOUND');
   }
 }
 

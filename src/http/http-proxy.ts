@@ -40,6 +40,11 @@ export class HttpProxy {
     return this.#engine.port;
   }
 
+  /** The mounted applications and their routes, as the admin API's GET /api/routes lists them. */
+  routes(): unknown[] {
+    return this.#engine.routes();
+  }
+
   /** Requests in flight right now. */
   get inflight(): number {
     return this.#engine.inflight;

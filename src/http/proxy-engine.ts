@@ -46,6 +46,7 @@ export interface ResolvedOptions {
   port: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  publicRoutes: boolean;
   logger: HttpLogger;
   objectStore: ObjectStore | undefined;
 }
@@ -76,6 +77,7 @@ export class ProxyEngine {
       port: opts.port ?? 8000,
       maxBodyBytes: opts.maxBodyBytes ?? 10 * 1024 * 1024,
       requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
+      publicRoutes: opts.publicRoutes === true,
       logger,
       objectStore: opts.objectStore,
     };
@@ -392,7 +394,11 @@ export class ProxyEngine {
       if (route.streaming) {
         await this.#stream(ex, target.stream(route.methodName, args, opts), headers, () => this.#deadline(ex, 0));
       } else {
-        const value = await target.call(route.methodName, args, opts);
+        const value = await target.call(route.methodName, args, opts).catch((err: unknown) => {
+          // A replica that died under an idempotent request: once more, on another replica.
+          if (!retriesOnce(ex, err)) throw err;
+          return target.call(route.methodName, args, opts);
+        });
         this.#deadline(ex, 0);
         if (ex.aborted || ex.answered) return;
         const out = encodeResult(value);
@@ -499,22 +505,27 @@ export class ProxyEngine {
       ex.send(ok ? 200 : 503, JSON_TYPE, JSON.stringify({ status: ok ? 'ok' : 'unavailable', apps }), undefined, this.#sync);
       return true;
     }
-    if (path === '/-/routes') {
-      const out = this.#apps.map((a) => ({
-        app: a.mounted.name,
-        routePrefix: a.prefix,
-        deployment: a.mounted.deploymentName,
-        ready: safeReady(a.mounted),
-        routes: a.table
-          ? a.meta.routes.map((r) => ({ method: r.method, path: joinPath(a.prefix, r.path), handler: r.methodName, streaming: r.streaming }))
-          : [{ method: '*', path: joinPath(a.prefix, '/*'), handler: '__call__', streaming: a.rawRoute?.streaming ?? false }],
-        websockets: a.meta.websockets.map((w) => ({ path: joinPath(a.prefix, w.path), handler: w.methodName })),
-        docs: a.table ? joinPath(a.prefix, '/docs') : undefined,
-      }));
-      ex.send(200, JSON_TYPE, JSON.stringify(out), undefined, this.#sync);
+    if (path === '/-/routes' && this.opts.publicRoutes) {
+      ex.send(200, JSON_TYPE, JSON.stringify(this.routes()), undefined, this.#sync);
       return true;
     }
     return false;
+  }
+
+  /** The mounted applications and their routes (handler and deployment names: for the admin API, or /-/routes
+   *  with publicRoutes). */
+  routes(): unknown[] {
+    return this.#apps.map((a) => ({
+      app: a.mounted.name,
+      routePrefix: a.prefix,
+      deployment: a.mounted.deploymentName,
+      ready: safeReady(a.mounted),
+      routes: a.table
+        ? a.meta.routes.map((r) => ({ method: r.method, path: joinPath(a.prefix, r.path), handler: r.methodName, streaming: r.streaming }))
+        : [{ method: '*', path: joinPath(a.prefix, '/*'), handler: '__call__', streaming: a.rawRoute?.streaming ?? false }],
+      websockets: a.meta.websockets.map((w) => ({ path: joinPath(a.prefix, w.path), handler: w.methodName })),
+      docs: a.table ? joinPath(a.prefix, '/docs') : undefined,
+    }));
   }
 
   #appDocs(ex: Exchange, app: CompiledApp, sub: string): boolean {
@@ -576,6 +587,11 @@ class ExchangeCall implements CallOptions {
   get trace(): string | undefined {
     return this.#ex.trace;
   }
+}
+
+/** GET and HEAD change nothing, so a call whose replica died is made again once (not a stream: it has started). */
+function retriesOnce(ex: Exchange, err: unknown): boolean {
+  return (ex.method === 'GET' || ex.method === 'HEAD') && !ex.aborted && !ex.cancel.aborted && (err as { code?: unknown })?.code === 'TROUPE_ERR_REPLICA_DIED';
 }
 
 /** Node's http server's limit on the size of the headers (uWS itself takes any size but at most ~47 headers). */

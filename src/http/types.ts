@@ -113,6 +113,9 @@ export interface HttpProxyOptions {
   maxBodyBytes?: number;
   /** Default 60 s: a unary call (or a stream's first value) past it answers 504 and is cancelled. */
   requestTimeoutMs?: number;
+  /** Serve the route listing (handler and deployment names) at /-/routes on this port too. Default false: it is
+   *  on the admin API (GET /api/routes). */
+  publicRoutes?: boolean;
   /** Default: JSON lines on stdout (access) and stderr (errors). */
   logger?: HttpLogger;
   /** Per WebSocket: bytes buffered toward a slow client before it is closed (1008). Default 1 MiB. */

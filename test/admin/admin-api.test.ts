@@ -80,6 +80,8 @@ t.test('PUT deploys a config; GET shows its applications, replicas and resources
   const s = await status();
   t.same(s.resources.cpus, { used: 0.5, total: 2 }, 'two replicas of 0.25 CPU');
   t.same(s.resources.memoryMb, { used: 0, total: 8192 }, 'actorOptions replaced whole: the code\'s memory: 256 is gone');
+  const routes = await call(port, 'GET', '/api/routes');
+  t.match(routes.body, [{ app: 'shop', routePrefix: '/shop', routes: [{ method: 'GET', path: '/shop/hello' }] }], 'GET /api/routes lists the routes');
 });
 
 t.test('a changed numReplicas scales that deployment; no other replica restarts', async t => {

@@ -29,8 +29,8 @@ t.test('a deploying application is mounted but not ready, and its requests are a
   let h = await healthOnceMounted('slow');
   t.equal(h.status, 503, 'healthz is 503 while the application deploys');
   t.same(h.body, { status: 'unavailable', apps: { slow: false } });
-  const routes = (await (await fetch(`${base}/-/routes`)).json()) as { app: string; ready: boolean }[];
-  t.match(routes, [{ app: 'slow', ready: false }], '/-/routes lists it, not ready');
+  const routes = serve.routes() as { app: string; ready: boolean }[];
+  t.match(routes, [{ app: 'slow', ready: false }], 'the route listing has it, not ready');
 
   const early = fetch(`${base}/slow/hello`);
   await deploying;

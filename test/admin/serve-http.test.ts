@@ -154,12 +154,14 @@ t.test('504 past the route timeout, with the replica call cancelled', async (t) 
   t.pass('the signal reached the method on the replica');
 });
 
-t.test('/-/healthz, /-/routes, openapi.json and docs', async (t) => {
+t.test('/-/healthz, the route listing (admin API only), openapi.json and docs', async (t) => {
   let res = await fetch(`${base}/-/healthz`);
   t.equal(res.status, 200);
   t.same(await res.json(), { status: 'ok', apps: { shop: true } });
   res = await fetch(`${base}/-/routes`);
-  const routes = (await res.json()) as { app: string; routePrefix: string; routes: { method: string; path: string }[]; websockets: { path: string }[] }[];
+  t.equal(res.status, 404, 'handler and deployment names are not listed on the public port');
+  await res.arrayBuffer();
+  const routes = serve.routes() as { app: string; routePrefix: string; routes: { method: string; path: string }[]; websockets: { path: string }[] }[];
   t.equal(routes.length, 1);
   t.equal(routes[0].routePrefix, '/shop');
   t.ok(routes[0].routes.some((r) => r.method === 'GET' && r.path === '/shop/greet/:name'));

@@ -254,7 +254,7 @@ t.test('longest prefix wins; unmount; healthz; routes', async (t) => {
     mountApp(ItemsApi, new ItemsApi(), { name: 'root', routePrefix: '/' }),
     mountApp(RawApp, new RawApp(), { name: 'api', routePrefix: '/api/', ready: () => ready }),
     mountApp(RawApp, new RawApp(), { name: 'v2', routePrefix: '/api/v2' }),
-  ]);
+  ], { publicRoutes: true });
   t.equal(await (await fetch(`${base}/api/v2/x`)).text(), 'raw GET /x');
   t.equal(await (await fetch(`${base}/api/v3/x`)).text(), 'raw GET /v3/x');
 
