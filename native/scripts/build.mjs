@@ -5,7 +5,10 @@
 //   node native/scripts/build.mjs --cpu      cmake-js without CUDA
 //   node native/scripts/build.mjs --gyp      node-gyp only (CPU-only), for machines without CMake
 //   node native/scripts/build.mjs --gyp --out DIR    node-gyp build in DIR (leaves build/ alone)
-//   node native/scripts/build.mjs --optional (npm install) never fails: troupe falls back to TypeScript
+//   node native/scripts/build.mjs --optional (npm install) never fails: troupe falls back to TypeScript; it builds
+//                                            nothing when the package's prebuilt binary for this platform loads
+//   node native/scripts/build.mjs --prebuild (npm pack) copies the built binary to prebuilds/<platform>-<arch>/,
+//                                            building it first when build/Release has none
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +25,9 @@ const option = (name) => {
 };
 const releaseDir = join(root, 'build', 'Release');
 const target = join(releaseDir, 'troupe_native.node');
+// Where the package carries its prebuilt binary (src/native/binding.ts looks there after build/Release).
+const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const prebuilt = join(prebuildDir, 'troupe_native.node');
 
 function run(cmd, cmdArgs, cwd = root) {
   console.log(`[troupe native] ${[cmd, ...cmdArgs].join(' ')}`);
@@ -46,7 +52,13 @@ function cmakeBuild(cuda) {
     return false;
   }
   const out = join(root, 'build', cuda ? 'cmake' : 'cmake-cpu');
-  const cli = require.resolve('cmake-js/bin/cmake-js');
+  let cli;
+  try {
+    cli = require.resolve('cmake-js/bin/cmake-js');
+  } catch {
+    console.log('[troupe native] cmake-js not installed (a devDependency of troupe\'s repository)');
+    return false;
+  }
   const ok = run(process.execPath, [cli, 'rebuild', '--out', out, '--parallel', '2', `--CDTROUPE_CUDA=${cuda ? 'ON' : 'OFF'}`]);
   const file = join(out, 'Release', 'troupe_native.node');
   if (!ok || !existsSync(file)) return false;
@@ -90,7 +102,29 @@ function gypBuild(outDir) {
   return existsSync(file) ? file : undefined;
 }
 
+/** True when `file` loads in this Node (the addon's N-API version and this platform's libc agree). */
+function loads(file) {
+  if (!existsSync(file)) return false;
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
 function main() {
+  if (flag('--prebuild')) {
+    if (!existsSync(target) && !buildAddon()) return false;
+    mkdirSync(prebuildDir, { recursive: true });
+    copyFileSync(target, prebuilt);
+    console.log(`[troupe native] prebuilt ${prebuilt}`);
+    return true;
+  }
+  if (flag('--optional') && !existsSync(target) && loads(prebuilt)) {
+    console.log(`[troupe native] using the prebuilt ${prebuilt}`);
+    return true;
+  }
+  return buildAddon();
+}
+
+function buildAddon() {
   if (flag('--gyp')) {
     const file = gypBuild(option('--out'));
     if (!file) return false;

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Application, deploymentOf } from '../serve/index.ts';
+import { loaderFor } from '../core/worker-entry.ts';
 import { ImportPathError } from './errors.ts';
 
 export interface ImportPath {
@@ -53,6 +54,7 @@ export async function importApplication(importPath: string, options: { baseDir?:
   const url = resolveModule(module, options.baseDir ?? process.cwd(), importPath);
   let mod: Record<string, unknown>;
   try {
+    await loaderFor(url); // tsx only for a .ts application (troupe itself is compiled)
     mod = await import(url);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

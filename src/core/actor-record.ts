@@ -10,6 +10,7 @@ import { lazyIterator } from './iterators.ts';
 import { snapshot } from './topics.ts';
 import type { ActorAddress, ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
 import type { ObjectStore } from '../store/index.ts';
+import { coreModule } from './worker-entry.ts';
 
 export type ActorState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'dead';
 
@@ -38,7 +39,7 @@ export interface ActorEvents {
 }
 
 const bootUrl = new URL('./boot.mjs', import.meta.url);
-const entryUrl = new URL('./actor-worker.ts', import.meta.url).href;
+const entryUrl = coreModule('actor-worker');
 
 export class ActorRecord {
   readonly spec: ActorSpec;

@@ -11,6 +11,7 @@ import { InvalidArgumentError } from '../errors/index.ts';
 import { callerModule, requireLocation, setLocation } from './locate.ts';
 import type { ConnectControl, MainToWorker } from './protocol.ts';
 import { snapshot } from './topics.ts';
+import { coreModule } from './worker-entry.ts';
 
 export const remoteFunctionKey = Symbol.for('troupe.remoteFunction');
 
@@ -66,7 +67,7 @@ export class TaskPool {
       maxThreads: threads,
       idleTimeout: 30_000,
       execArgv: [],
-      workerData: { store: shared, runtimeId: control?.runtimeId },
+      workerData: { store: shared, runtimeId: control?.runtimeId, entry: coreModule('task-worker') },
     });
     this.#pool.on('message', (message: { t?: string; port?: MessagePort }) => {
       if (message?.t === taskControlMessage && message.port) this.#attach(message.port);

@@ -40,7 +40,17 @@ export class ModelDisposedError extends TroupeError {
   }
 }
 
+/** OnnxModel was used where onnxruntime-node (an optional peer dependency of troupe) is not installed. */
+export class OnnxRuntimeMissingError extends TroupeError {
+  constructor(cause?: unknown) {
+    super('TROUPE_ERR_ONNXRUNTIME_MISSING', 'OnnxModel needs onnxruntime-node, an optional peer dependency of troupe that is not installed: run `npm install onnxruntime-node` in your project', {
+      cause,
+    });
+  }
+}
+
 registerError('ModelLoadError', ModelLoadError);
+registerError('OnnxRuntimeMissingError', OnnxRuntimeMissingError);
 registerError('ModelInputError', ModelInputError);
 registerError('ModelRunError', ModelRunError);
 registerError('ExecutionProviderError', ExecutionProviderError);

@@ -37,4 +37,4 @@ export {
   elementCount,
 } from './tensor.ts';
 export { concatTensors, stackTensors, splitTensor, unstackTensor, cropTensor, type PadOptions, type ConcatResult, type StackResult } from './stack.ts';
-export { ModelLoadError, ModelInputError, ModelRunError, ExecutionProviderError, ModelDisposedError } from './errors.ts';
+export { ModelLoadError, ModelInputError, ModelRunError, ExecutionProviderError, ModelDisposedError, OnnxRuntimeMissingError } from './errors.ts';

@@ -7,8 +7,7 @@
 // soon as two replicas share it; give `numCpus` what the replica reserved.
 import { basename } from 'node:path';
 import { access, constants } from 'node:fs/promises';
-import ort from 'onnxruntime-node';
-import type { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { ExecutionProviderError, ModelDisposedError, ModelInputError, ModelLoadError, ModelRunError } from './errors.ts';
 import { InvalidArgumentError } from '../errors/index.ts';
 import { formatShape, toTensorInfos, type TensorInfo } from './metadata.ts';
@@ -21,13 +20,14 @@ import {
   type ExecutionProviderSpec,
   type ResolvedProvider,
 } from './providers.ts';
+import { loadedOrt, loadOrt } from './ort.ts';
 import { ortInputData } from './shared-input.ts';
 import { concatTensors, splitTensor, stackTensors } from './stack.ts';
 import { allocateData, elementCount, isTensorLike, type TensorData, type TensorLike } from './tensor.ts';
 import { validateInputs } from './validate.ts';
 
 /** A tensor as troupe passes it (`{ dtype, shape, data }`, e.g. an object-store view) or an ORT tensor. */
-export type TensorInput = TensorLike | ort.Tensor;
+export type TensorInput = TensorLike | OrtTensor;
 
 export type ModelInputs = Readonly<Record<string, TensorInput>>;
 export type ModelOutputs = Record<string, TensorLike>;
@@ -164,6 +164,7 @@ export class OnnxModel {
       providers = requested.filter((p) => !missing.some(([m]) => m === p.name));
       if (!providers.some((p) => p.name === 'cpu')) providers.push({ name: 'cpu' });
     }
+    await loadOrt(); // OnnxRuntimeMissingError says what to install; not a model load failure
     let session: InferenceSession;
     try {
       session = await create(source, sessionOptions(providers));
@@ -255,7 +256,8 @@ export class OnnxModel {
     const plain = toPlainInputs(this.#info.name, inputs);
     validateInputs(this.#info.name, this.#info.inputs, plain);
     const fetches = this.#fetches(options.outputs);
-    const feeds: Record<string, ort.Tensor> = {};
+    const ort = loadedOrt()!; // a model exists, so its load loaded ORT
+    const feeds: Record<string, OrtTensor> = {};
     for (const [key, value] of Object.entries(inputs)) {
       // ORT wraps the typed array in place: no copy of object-store memory.
       const t = plain[key];
@@ -289,7 +291,7 @@ export class OnnxModel {
     }
     const out: ModelOutputs = {};
     for (const [key, value] of Object.entries(results)) {
-      const t = value as ort.Tensor;
+      const t = value as OrtTensor;
       out[key] = { dtype: t.type as TensorLike['dtype'], shape: [...t.dims], data: t.data as TensorData };
     }
     return out;
@@ -433,7 +435,7 @@ function toPlainInputs(model: string, inputs: ModelInputs): Record<string, Tenso
   }
   const plain: Record<string, TensorLike> = {};
   for (const [key, value] of Object.entries(inputs)) {
-    if (value instanceof ort.Tensor) {
+    if (isOrtTensor(value)) {
       plain[key] = { dtype: value.type as TensorLike['dtype'], shape: value.dims, data: value.data as TensorData };
     } else if (isTensorLike(value)) {
       plain[key] = value;
@@ -446,7 +448,13 @@ function toPlainInputs(model: string, inputs: ModelInputs): Record<string, Tenso
   return plain;
 }
 
+function isOrtTensor(value: unknown): value is OrtTensor {
+  const ort = loadedOrt();
+  return ort !== undefined && value instanceof ort.Tensor;
+}
+
 async function create(source: string | Uint8Array, options: InferenceSession.SessionOptions): Promise<InferenceSession> {
+  const ort = await loadOrt();
   return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
 }
 

@@ -73,10 +73,16 @@ export interface NativeBinding {
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Where the binary is looked for: $TROUPE_NATIVE_PATH alone when set, else build/Release (what `npm run build:native` writes). */
+/**
+ * Where the binary is looked for: $TROUPE_NATIVE_PATH alone when set, else build/Release (what `npm run build:native`
+ * writes: a local build, CUDA included, wins), then the package's prebuilt binary for this platform.
+ */
 export function nativeCandidates(): string[] {
   if (process.env.TROUPE_NATIVE_PATH) return [resolve(process.env.TROUPE_NATIVE_PATH)];
-  return [join(root, 'build', 'Release', 'troupe_native.node')];
+  return [
+    join(root, 'build', 'Release', 'troupe_native.node'),
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'troupe_native.node'),
+  ];
 }
 
 let cached: NativeBinding | undefined;

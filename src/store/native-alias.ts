@@ -9,7 +9,7 @@ let reason = 'not loaded';
 
 try {
   // A computed specifier: the addon module may not exist in every checkout, and that is not an error.
-  const spec = new URL('../native/index.ts', import.meta.url).href;
+  const spec = new URL(import.meta.url.endsWith('.ts') ? '../native/index.ts' : '../native/index.js', import.meta.url).href;
   const native = (await import(spec)) as { aliasWhole?: unknown; nativeAvailable?: () => boolean };
   if (native.nativeAvailable && !native.nativeAvailable()) {
     reason = 'the native addon is not built (npm run build:native)';
