@@ -57,7 +57,7 @@ export const ERROR_CATALOG: readonly CatalogEntry[] = [
   e('BATCH_RESULT', 'BatchResultError', 500, 'return an array with one result per call, in order'),
   // HTTP (src/http)
   e('HTTP', 'HttpError', 500, 'what the application says in the message', { ownStatus: true }),
-  e('ROUTE_NOT_FOUND', 'RouteNotFoundError', 404, 'use a route that /-/routes lists', { ownStatus: true }),
+  e('ROUTE_NOT_FOUND', 'RouteNotFoundError', 404, "use a route that the admin API's GET /api/routes lists", { ownStatus: true }),
   e('METHOD_NOT_ALLOWED', 'MethodNotAllowedError', 405, 'use a method the Allow header lists', { ownStatus: true }),
   e('MALFORMED_BODY', 'MalformedBodyError', 400, 'send a body that parses as the content type says', { ownStatus: true }),
   e('VALIDATION', 'ValidationError', 400, 'fix the fields that details.errors lists', { ownStatus: true }),
