@@ -24,40 +24,6 @@
     return node;
   }
 
-  /** Named columns over one time axis, at most POINTS long; a name absent for the whole window is dropped. */
-  class Series {
-    constructor() {
-      this.t = [];
-      this.cols = new Map();
-    }
-    push(time, values) {
-      this.t.push(time);
-      for (const name of Object.keys(values)) if (!this.cols.has(name)) this.cols.set(name, new Array(this.t.length - 1).fill(null));
-      for (const [name, col] of this.cols) col.push(values[name] ?? null);
-      if (this.t.length > POINTS) {
-        this.t.shift();
-        for (const [name, col] of this.cols) {
-          col.shift();
-          if (col.every(v => v === null)) this.cols.delete(name);
-        }
-      }
-    }
-    names() {
-      return [...this.cols.keys()];
-    }
-    data() {
-      return [this.t, ...this.cols.values()];
-    }
-    max(name) {
-      const col = this.cols.get(name) || [];
-      return col.reduce((m, v) => (v !== null && v > m ? v : m), 0);
-    }
-    clear() {
-      this.t = [];
-      this.cols = new Map();
-    }
-  }
-
   /** A uPlot chart of a Series; rebuilt when the series' names change (a deployment added or gone). */
   class Chart {
     constructor(container, series, format, yAxis = {}) {
@@ -92,7 +58,7 @@
   }
 
   const fixed = digits => v => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
-  const series = { rate: new Series(), latency: new Series(), replicas: new Series() };
+  const series = { rate: new M.Series(POINTS), latency: new M.Series(POINTS), replicas: new M.Series(POINTS) };
   const charts = {
     rate: new Chart($('chart-rate'), series.rate, fixed(1)),
     latency: new Chart($('chart-latency'), series.latency, fixed(1)),

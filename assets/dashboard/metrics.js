@@ -1,5 +1,6 @@
 // Prometheus text (what GET /metrics answers) into samples, and the arithmetic the charts need: sums over
-// labels, counter rates between two scrapes, quantiles from histogram buckets (as PromQL's histogram_quantile).
+// labels, counter rates between two scrapes, quantiles from histogram buckets (as PromQL's histogram_quantile),
+// and the bounded series the charts draw.
 // A plain script: the page loads it before dashboard.js; test/admin/dashboard-metrics.test.ts loads it in node.
 (function (root) {
   'use strict';
@@ -123,5 +124,40 @@
     return lower;
   }
 
-  root.TroupeMetrics = { parse, parseLine, sum, sumBy, rate, buckets, bucketDelta, quantile };
+  /** Named columns over one time axis, at most `points` long; a name absent for the whole window is dropped. */
+  class Series {
+    constructor(points) {
+      this.points = points;
+      this.t = [];
+      this.cols = new Map();
+    }
+    push(time, values) {
+      this.t.push(time);
+      for (const name of Object.keys(values)) if (!this.cols.has(name)) this.cols.set(name, new Array(this.t.length - 1).fill(null));
+      for (const [name, col] of this.cols) col.push(values[name] ?? null);
+      if (this.t.length > this.points) {
+        this.t.shift();
+        for (const [name, col] of this.cols) {
+          col.shift();
+          if (col.every(v => v === null)) this.cols.delete(name);
+        }
+      }
+    }
+    names() {
+      return [...this.cols.keys()];
+    }
+    data() {
+      return [this.t, ...this.cols.values()];
+    }
+    max(name) {
+      const col = this.cols.get(name) || [];
+      return col.reduce((m, v) => (v !== null && v > m ? v : m), 0);
+    }
+    clear() {
+      this.t = [];
+      this.cols = new Map();
+    }
+  }
+
+  root.TroupeMetrics = { parse, parseLine, sum, sumBy, rate, buckets, bucketDelta, quantile, Series };
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -64,3 +64,16 @@ t.test('quantiles from cumulative buckets, as histogram_quantile', async t => {
   t.same(delta, [[0.01, 0], [0.1, 4], [Infinity, 6]], 'what was observed between two scrapes');
   t.ok(near(M.quantile(0.5, delta), 0.0775), 'the first bucket is empty: the median is in the second, 0.01 + 0.09 * 3/4');
 });
+
+t.test('a series stays at its length however long the page is open; a name gone for the whole window goes', async t => {
+  const s = new M.Series(50);
+  for (let i = 0; i < 10_000; i++) s.push(i, i < 20 ? { a: i, old: 1 } : { a: i, [`d${i % 3}`]: i });
+  const data = s.data();
+  t.equal(data[0].length, 50);
+  t.ok(data.every((col: unknown[]) => col.length === 50), 'every column as long as the time axis');
+  t.same(s.names(), ['a', 'd2', 'd0', 'd1'], 'the name last seen 9,980 points ago is dropped');
+  t.equal(s.max('a'), 9999);
+  t.equal(data[0][0], 9950, 'the oldest points went first');
+  s.push(10_000, { late: 1 });
+  t.same(s.data()[s.names().indexOf('late') + 1].slice(-2), [null, 1], 'a new name is padded with gaps before it');
+});
