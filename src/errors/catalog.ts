@@ -55,6 +55,7 @@ export const ERROR_CATALOG: readonly CatalogEntry[] = [
   e('NOT_BATCHED', 'NotBatchedError', 500, 'name one of the @batch methods the message lists'),
   e('BATCH_QUEUE_FULL', 'BatchQueueFullError', 503, 'retry later, add replicas, or raise maxQueuedCalls', { retryAfter: true }),
   e('BATCH_RESULT', 'BatchResultError', 500, 'return an array with one result per call, in order'),
+  e('REQUEST_JSON', 'MalformedRequestBodyError', 400, 'send a JSON body: request.json() in __call__ found none'),
   // HTTP (src/http)
   e('HTTP', 'HttpError', 500, 'what the application says in the message', { ownStatus: true }),
   e('ROUTE_NOT_FOUND', 'RouteNotFoundError', 404, "use a route that the admin API's GET /api/routes lists", { ownStatus: true }),

@@ -52,6 +52,15 @@ export function compileApp(mounted: MountedApp): CompiledApp {
   for (const ws of meta.websockets) websockets.add('GET', ws.path, ws);
 
   if (meta.routes.length === 0) {
+    // Caught when the application is deployed, not by its first request (which would find no route).
+    if (meta.ingress && meta.websockets.length === 0 && typeof proto?.__call__ !== 'function') {
+      const cls = (mounted.ingressClass as { name?: string }).name || mounted.deploymentName;
+      throw new RouteDefinitionError(
+        `@ingress class ${cls} (application ${mounted.name}) declares no routes: decorate its methods with @get/@post/@put/@patch/@del ` +
+          `(or @websocket), or drop @ingress and give the class a __call__(request) method that takes every request`,
+        { app: mounted.name, ingress: cls },
+      );
+    }
     const streaming = Object.prototype.toString.call(proto?.__call__) === '[object AsyncGeneratorFunction]';
     const rawRoute: CompiledRoute = {
       methodName: '__call__', path: '/*', streaming, raw: true, takesInput: true, accepts: ['*/*'],

@@ -2,7 +2,7 @@
 // every decorator of one class shares, so `@ingress` may sit above or below `@deployment()` and the order of
 // method decorators does not matter. Subclasses inherit their parent's routes and may add or override.
 import { RouteDefinitionError } from './errors.ts';
-import type { JsonSchema } from './types.ts';
+import type { JsonSchema, RouteInput, WebSocketEvent } from './types.ts';
 
 // Node 20 has no Symbol.metadata; this is the same symbol TypeScript's and esbuild's helpers fall back to.
 (Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
@@ -14,6 +14,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface IngressOptions {
   title?: string;
   version?: string;
+  /** A one-line summary of the API (OpenAPI's info.summary). */
+  summary?: string;
   description?: string;
 }
 
@@ -99,15 +101,39 @@ function checkPath(path: unknown, where: string): string {
 export function ingress(options: IngressOptions = {}) {
   return function <T extends abstract new (...args: any) => any>(value: T, context: ClassDecoratorContext<T>): void {
     const store = storeOf(context.metadata, '@ingress');
-    store.ingress = { title: options.title ?? String(context.name ?? 'troupe app'), version: options.version ?? '0.1.0', description: options.description };
+    store.ingress = {
+      title: options.title ?? String(context.name ?? 'troupe app'),
+      version: options.version ?? '0.1.0',
+      summary: options.summary,
+      description: options.description,
+    };
     byClass.set(value, store);
   };
 }
 
-type MethodDecorator = <F extends (this: any, ...args: any[]) => any>(value: F, context: ClassMethodDecoratorContext<unknown, F>) => void;
+type AnyInput = RouteInput<any, any, any>;
+// A parameter that can take a RouteInput, or (a @batch route method) an array of them.
+type TakesInput<P> = AnyInput extends P ? true : P extends readonly (infer E)[] ? (AnyInput extends E ? true : false) : false;
+type TakesRouteInput<A extends readonly unknown[]> = A extends [] ? true
+  : A extends [infer P] ? TakesInput<P>
+  : A extends [(infer P)?] ? TakesInput<P>
+  : number extends A['length'] ? (A extends readonly (infer P)[] ? (AnyInput extends P ? true : false) : false) // (...args: unknown[])
+  : false;
+type RouteMethodError = 'a route method takes one parameter, a RouteInput (the JSON body is input.body), or none';
+
+/**
+ * A route method takes one RouteInput, or nothing. A method written as Ray/FastAPI would, `serve(body: { text:
+ * string })`, does not type-check: at run time it would get the RouteInput, not the body.
+ */
+export type RouteMethodDecorator = <F extends (this: any, ...args: any[]) => any>(
+  value: TakesRouteInput<Parameters<F>> extends true ? F : RouteMethodError,
+  context: ClassMethodDecoratorContext<unknown, F>,
+) => void;
+
+type MethodDecorator<Input> = <F extends (this: any, input: Input) => any>(value: F, context: ClassMethodDecoratorContext<unknown, F>) => void;
 
 function routeDecorator(method: HttpMethod) {
-  return function (path: string, options: RouteOptions = {}): MethodDecorator {
+  return function (path: string, options: RouteOptions = {}): RouteMethodDecorator {
     checkPath(path, `@${method.toLowerCase()}`);
     return (value, context) => {
       if (context.kind !== 'method' || context.static || context.private) {
@@ -131,7 +157,7 @@ export const route = { get, post, put, patch, delete: del, del };
 /** A WebSocket route: the method is called with one WebSocketEvent per open, message and close, in order. A
  * returned value (string → text frame, bytes → binary frame, other → JSON text) is sent back; an async
  * generator method sends each value it yields. */
-export function websocket(path: string): MethodDecorator {
+export function websocket(path: string): MethodDecorator<WebSocketEvent> {
   checkPath(path, '@websocket');
   return (value, context) => {
     if (context.kind !== 'method' || context.static || context.private) {

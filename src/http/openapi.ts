@@ -32,6 +32,7 @@ export function buildOpenApi(meta: IngressMetadata, prefix: string, fallbackTitl
     info: {
       title: meta.ingress?.title ?? fallbackTitle,
       version: meta.ingress?.version ?? '0.1.0',
+      ...(meta.ingress?.summary ? { summary: meta.ingress.summary } : {}),
       ...(meta.ingress?.description ? { description: meta.ingress.description } : {}),
     },
     paths,

@@ -29,12 +29,16 @@ type Columns<P extends readonly unknown[]> = { [K in keyof P]: P[K] extends read
 /** How one caller calls a batch method: one item per array parameter, one result back (an `Error` result rejects). */
 export type UnbatchedMethod<F> = F extends (...args: infer P) => Promise<infer R> ? (...args: Columns<P>) => Promise<Exclude<ElementOf<R>, Error>> : F;
 
-/** `T` with every method whose first parameter is a `Batch<X>` retyped as the single-item call callers make. */
-export type Unbatched<T> = {
-  [K in keyof T]: T[K] extends (first: infer P0, ...rest: any[]) => any
-    ? P0 extends { readonly [batchBrand]: unknown } ? UnbatchedMethod<T[K]> : T[K]
-    : T[K];
-};
+/** A method whose first parameter is a `Batch<X>`, retyped as the single-item call callers make; others as they are. */
+export type UnbatchedMember<F> = F extends (first: infer P0, ...rest: any[]) => any
+  ? P0 extends { readonly [batchBrand]: unknown } ? UnbatchedMethod<F> : F
+  : F;
+
+/**
+ * `T` with every `@batch` method (first parameter a `Batch<X>`) retyped as the single-item call callers make.
+ * `DeploymentHandle<T>` does this by itself; this alias is for other handles and for instances in tests.
+ */
+export type Unbatched<T> = { [K in keyof T]: UnbatchedMember<T[K]> };
 
 export interface BatchStats {
   method: string;
@@ -369,6 +373,23 @@ export function batchedMethods(instance: object): string[] {
     }
   }
   return [...names];
+}
+
+/**
+ * The most calls a class's @batch methods take at once on one instance: the largest maxBatchSize (for 'auto', its
+ * maxAutoBatchSize) times its maxConcurrentBatches; 0 without @batch methods. Deployments derive their default
+ * maxOngoingRequests from it, so that the deployment's own limit does not cap the batches.
+ */
+export function batchCapacity(cls: Function): number {
+  let most = 0;
+  const proto = cls.prototype as object | undefined;
+  if (!proto) return 0;
+  for (const name of batchedMethods(proto)) {
+    const { config } = (proto as Record<string, any>)[name][META] as BatchMeta;
+    const size = config.maxBatchSize === 'auto' ? config.maxAutoBatchSize : config.maxBatchSize;
+    most = Math.max(most, size * config.maxConcurrentBatches);
+  }
+  return most;
 }
 
 /**

@@ -2,7 +2,9 @@
 // builds an application graph in which bound deployments passed as arguments arrive as handles.
 import { callerModule, setLocation, getLocation, type Location } from '../core/index.ts';
 import { NotADeploymentError } from './errors.ts';
-import { resolveOptions, type DeploymentOptions, type ResolvedOptions } from './options.ts';
+import { DEFAULT_MAX_ONGOING, DEFAULT_MAX_ONGOING_HTTP, resolveOptions, type ClassDefaults, type DeploymentOptions, type ResolvedOptions } from './options.ts';
+import { batchCapacity } from './batch.ts';
+import { addRequestReaders } from './request.ts';
 
 const deploymentKey = Symbol.for('troupe.deployment');
 
@@ -40,7 +42,7 @@ export class Application<T = unknown> {
 
   resolved(): ResolvedOptions {
     const merged = { ...this.def.options, ...this.overrides, actorOptions: { ...this.def.options.actorOptions, ...this.overrides.actorOptions } };
-    return resolveOptions(this.def.cls.name, merged);
+    return resolveOptions(this.def.cls.name, merged, defaultsFor(this.def.cls));
   }
 }
 
@@ -55,14 +57,37 @@ export function deployment(first?: any, second?: any): any {
 }
 
 function define<C extends Ctor>(cls: C, options: DeploymentOptions, module: string | undefined): C {
-  resolveOptions(cls.name, options); // validates now, naming the class
+  resolveOptions(cls.name, options, defaultsFor(cls)); // validates now, naming the class
   if (module && !getLocation(cls)) setLocation(cls, { module });
+  addRequestReaders(cls);
   const location = getLocation(cls) ?? { module: module ?? '' };
   const def: DeploymentDef = { cls, options, location };
   Object.defineProperty(cls, deploymentKey, { value: def, configurable: true });
   // Cls.bind(...args) builds an application node, as in Ray Serve.
   Object.defineProperty(cls, 'bind', { value: (...args: unknown[]) => new Application(def, args), configurable: true, writable: true });
   return cls;
+}
+
+// The HTTP layer's route decorators write here (src/http/decorators.ts); serve reads it by its global key, not by
+// importing the layer above it.
+const routesKey = Symbol.for('troupe.http.routes');
+const metadataKey: symbol = (Symbol as { metadata?: symbol }).metadata ?? Symbol.for('Symbol.metadata');
+
+/** Whether the class takes HTTP requests: it has route decorators, or Ray's `__call__(request)`. */
+function takesHttp(cls: Ctor): boolean {
+  const metadata = (cls as unknown as Record<symbol, Record<symbol, { routes?: Map<unknown, unknown> } | undefined> | undefined>)[metadataKey];
+  const routes = metadata?.[routesKey]?.routes;
+  return (routes !== undefined && routes.size > 0) || typeof (cls.prototype as Record<string, unknown> | undefined)?.__call__ === 'function';
+}
+
+/**
+ * Defaults that follow from the class (README, "Options reference"): an HTTP entry mostly awaits other
+ * deployments, so a replica takes more calls at once; a @batch method needs room for one batch running and
+ * the next one filling.
+ */
+export function defaultsFor(cls: Ctor): ClassDefaults {
+  const base = takesHttp(cls) ? DEFAULT_MAX_ONGOING_HTTP : DEFAULT_MAX_ONGOING;
+  return { maxOngoingRequests: Math.max(base, 2 * batchCapacity(cls)) };
 }
 
 export function deploymentOf(cls: unknown): DeploymentDef | undefined {

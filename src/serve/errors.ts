@@ -119,3 +119,11 @@ export class HealthCheckTimeoutError extends TroupeError {
   }
 }
 registerError('HealthCheckTimeoutError', HealthCheckTimeoutError);
+
+/** `await request.json()` in a `__call__(request)` on a body that is not JSON: the client's mistake, answered 400. */
+export class MalformedRequestBodyError extends TroupeError {
+  constructor(reason: string) {
+    super('TROUPE_ERR_REQUEST_JSON', `the request body is not JSON: ${reason}; send a JSON body (content-type application/json)`);
+  }
+}
+registerError('MalformedRequestBodyError', MalformedRequestBodyError);

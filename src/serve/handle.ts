@@ -5,6 +5,7 @@ import { registerExtension, markExtensionClass, UnknownMethodError, assertSerial
 import { MultiplexOptionError, ServeOptionError } from './errors.ts';
 import { InvalidArgumentError } from '../errors/index.ts';
 import { routerFor, type RouteOptions } from './router.ts';
+import type { UnbatchedMember } from './batch.ts';
 
 type AnyFn = (...args: any[]) => any;
 type MethodKeys<T> = {
@@ -22,7 +23,8 @@ export type DeploymentMethod<F> = F extends (...args: infer A) => infer R
     : (...args: Chainable<A>) => DeploymentResponse<Awaited<R>>
   : never;
 
-export type DeploymentHandle<T> = { readonly [K in MethodKeys<T>]: DeploymentMethod<T[K]> } & {
+/** Calls to a deployment, typed from its class: a `@batch` method (`Batch<X>` parameter) is called with one item. */
+export type DeploymentHandle<T> = { readonly [K in MethodKeys<T>]: DeploymentMethod<UnbatchedMember<T[K]>> } & {
   /** The same deployment, its calls made with these options (Ray's handle.options()). A method named
    *  `options` on the class cannot be called through a handle. */
   options(options: HandleOptions): DeploymentHandle<T>;

@@ -49,7 +49,11 @@ export interface DeploymentOptions {
   numReplicas?: number | 'auto';
   /** Autoscale between minReplicas and maxReplicas; leave numReplicas out (or 'auto') when this is given. */
   autoscalingConfig?: AutoscalingConfig;
-  /** Calls one replica runs at once (default 5). */
+  /**
+   * Calls one replica runs at once. Default: 5 (Ray's), 100 for a class that takes HTTP requests (routes or
+   * `__call__`: it mostly awaits other deployments), and at least twice the largest `@batch` maxBatchSize (one
+   * batch runs while the next fills). See the README's options reference.
+   */
   maxOngoingRequests?: number;
   /** Calls that wait in a caller's router when every replica is full (default 4096); past it, BackPressureError. */
   maxQueuedRequests?: number;
@@ -102,7 +106,18 @@ const knownAutoscaling = [
   'downscaleToZeroDelayMs', 'upscalingFactor', 'downscalingFactor', 'lookBackPeriodMs', 'metricsIntervalMs', 'policy',
 ] as const satisfies readonly (keyof AutoscalingConfig)[];
 
-export function resolveOptions(className: string, options: DeploymentOptions = {}): ResolvedOptions {
+/** Ray Serve's default for a replica's concurrent calls. */
+export const DEFAULT_MAX_ONGOING = 5;
+/** The default for a class that takes HTTP requests: with 5, the proxy queued a no-op route at 26-34% of raw
+ *  uWS, with 100 it reached 50-60% (bench/results/http-noop.md, row troupe-1-replica-defaults). */
+export const DEFAULT_MAX_ONGOING_HTTP = 100;
+
+/** What a deployment's class implies for its defaults (see defaultsFor in deployment.ts). */
+export interface ClassDefaults {
+  maxOngoingRequests?: number;
+}
+
+export function resolveOptions(className: string, options: DeploymentOptions = {}, classDefaults: ClassDefaults = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new DeploymentOptionError(className, 'options', 'must be an object');
   const who = options.name ?? className;
   checkKeys(who, '', options, known, 'a deployment option');
@@ -123,7 +138,7 @@ export function resolveOptions(className: string, options: DeploymentOptions = {
   const resolved: ResolvedOptions = {
     name: who,
     numReplicas: autoscaling ? autoscaling.initialReplicas : replicas(who, options.numReplicas ?? 1),
-    maxOngoingRequests: int(who, 'maxOngoingRequests', options.maxOngoingRequests ?? 5, 1),
+    maxOngoingRequests: int(who, 'maxOngoingRequests', options.maxOngoingRequests ?? classDefaults.maxOngoingRequests ?? DEFAULT_MAX_ONGOING, 1),
     maxQueuedRequests: int(who, 'maxQueuedRequests', options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED, 0),
     actorOptions,
     userConfig: options.userConfig,
