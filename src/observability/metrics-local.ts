@@ -58,20 +58,21 @@ export class LocalMetric {
   /** The series of these label values (one per labelName, in order), made on first use. */
   series(labels: readonly string[]): Series {
     const key = labels.length === 1 ? labels[0]! : labels.join('\u0001');
+    const s = this.#series.get(key);
+    if (s !== undefined) return s;
+    if (labels.length !== this.def.labelNames.length) {
+      throw new MetricDefinitionError(`metric ${this.def.name} takes labels [${this.def.labelNames.join(', ')}], got ${labels.length} values: pass one value per label, in that order`);
+    }
+    if (this.#series.size >= MAX_SERIES) return this.#make(labels.map(() => OVERFLOW_LABEL));
+    return this.#make(labels.map(String));
+  }
+
+  #make(values: string[]): Series {
+    const key = values.length === 1 ? values[0]! : values.join('\u0001');
     let s = this.#series.get(key);
     if (s === undefined) {
-      if (labels.length !== this.def.labelNames.length) {
-        throw new MetricDefinitionError(`metric ${this.def.name} takes labels [${this.def.labelNames.join(', ')}], got ${labels.length} values: pass one value per label, in that order`);
-      }
-      const bounded = this.#series.size >= MAX_SERIES;
-      const values = bounded ? labels.map(() => OVERFLOW_LABEL) : labels.map(String);
-      const k = bounded ? values.join('\u0001') : key;
-      s = this.#series.get(k);
-      if (s === undefined) {
-        s = new Series(values, this.def.type === 'histogram' ? this.#bounds.length : undefined);
-        this.#series.set(k, s);
-      }
-      if (!bounded) return s;
+      s = new Series(values, this.def.type === 'histogram' ? this.#bounds.length : undefined);
+      this.#series.set(key, s);
     }
     return s;
   }

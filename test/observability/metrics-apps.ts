@@ -1,5 +1,6 @@
 // Deployments that /metrics is checked against (test/observability/metrics.test.ts), written as a user would.
 import { batch, Counter, deployment, Gauge, get, ingress, type Batch, type DeploymentHandle, type Unbatched } from '../../src/index.ts';
+import { acquireSlot } from '../../src/native/index.ts';
 
 @deployment({ numReplicas: 2, actorOptions: { numCpus: 0.25 } })
 export class Doubler {
@@ -63,5 +64,14 @@ export class ClashB {
   touch(): number {
     this.#m.set({ x: 'y' }, 7);
     return 2;
+  }
+}
+
+/** Holds a 1 MiB slot of the native pool (host memory here; a GPU's where the replica has one). */
+@deployment({ actorOptions: { numCpus: 0.25 } })
+export class Slotted {
+  readonly #slot = acquireSlot({ device: 'host', bytes: 1 << 20 });
+  bytes(): number {
+    return this.#slot.bytes;
   }
 }

@@ -4,7 +4,8 @@ import t from 'tap';
 import { AdminServer, Deployer, serve } from '../../src/admin/index.ts';
 import { silentLogger } from '../../src/http/index.ts';
 import { Counter, Gauge, MetricDefinitionError, MetricNameClashError } from '../../src/index.ts';
-import { ClashA, ClashB, Doubler, Fragile, Front, Summer } from './metrics-apps.ts';
+import { nativeAvailable } from '../../src/native/index.ts';
+import { ClashA, ClashB, Doubler, Fragile, Front, Slotted, Summer } from './metrics-apps.ts';
 
 interface Line {
   name: string;
@@ -168,4 +169,25 @@ t.test('a metric name that clashes gets a clear error; the scrape still answers'
   t.equal(await a.touch(), 1, 'the replicas keep serving');
   await serve.delete('ca');
   await serve.delete('cb');
+});
+
+t.test('with an admin token, /metrics needs it like every admin call', async t => {
+  const guarded = new AdminServer({ port: 0, token: 'scrape-secret', deployer: new Deployer(serve, { capacity: { cpus: 4, gpus: [], memoryMb: 8192 } }) });
+  const { port } = await guarded.listen();
+  t.teardown(() => guarded.close());
+  const refused = await fetch(`http://127.0.0.1:${port}/metrics`);
+  t.equal(refused.status, 401);
+  await refused.text();
+  const ok = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } });
+  t.equal(ok.status, 200);
+  t.match(await ok.text(), /# TYPE troupe_heap_used_bytes gauge/);
+});
+
+t.test('slots a replica holds are shown per replica, and go with it', { skip: nativeAvailable() ? false : 'the native addon is not built (npm run build:native)' }, async t => {
+  const handle = await serve.run(Slotted.bind(), { name: 's', routePrefix: '/s' });
+  t.equal(await handle.bytes(), 1 << 20);
+  const { lines } = await scrape();
+  t.equal(value(lines, 'troupe_gpu_slot_bytes', { application: 's', deployment: 'Slotted', replica: 's/Slotted#0' }), 1 << 20);
+  await serve.delete('s');
+  t.equal(value((await scrape()).lines, 'troupe_gpu_slot_bytes', { application: 's' }), undefined, 'gone with its replica');
 });
