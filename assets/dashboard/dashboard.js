@@ -45,7 +45,7 @@
           height: 200,
           legend: { live: false },
           series: [{}, ...names.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, value: (_u, v) => this.format(v) }))],
-          axes: [{}, { size: 56, values: (_u, ticks) => ticks.map(this.format), ...this.yAxis }],
+          axes: [{ space: 70, values: (_u, ticks) => ticks.map(clock) }, { size: 56, values: (_u, ticks) => ticks.map(this.format), ...this.yAxis }],
           scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         }, this.series.data(), this.container);
       } else {
@@ -57,6 +57,7 @@
     }
   }
 
+  const clock = t => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const fixed = digits => v => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
   const series = { rate: new M.Series(POINTS), latency: new M.Series(POINTS), replicas: new M.Series(POINTS) };
   const charts = {
