@@ -66,13 +66,15 @@ export class ApplicationNotFoundError extends TroupeError {
 registerError('ApplicationNotFoundError', ApplicationNotFoundError);
 
 export class InsufficientResourcesError extends TroupeError {
-  constructor(deployment: string, option: string, asked: number, free: number, total: number, unit: 'GPUs' | 'CPUs' | 'MiB of memory' = 'GPUs') {
+  constructor(deployment: string, option: string, asked: number, free: number, total: number, unit: 'GPUs' | 'CPUs' | 'MiB of memory' | 'bytes of slot memory' = 'GPUs') {
     const fix =
       unit === 'GPUs'
         ? total === 0
-          ? `this machine has no GPU the native addon can see (see gpuDiagnostic()): set ${option} to 0, or run on a machine with a GPU`
+          ? `this machine has no GPU the native addon can see (see gpuDiagnostic()): set ${option} to 0, run on a machine with a GPU, or set TROUPE_GPU_HOST_SLOTS=1 to run it on host memory slots`
           : `lower ${option}, lower numReplicas, or add a GPU`
-        : `lower ${option} or numReplicas (maxReplicas), or delete an application to free them`;
+        : unit === 'bytes of slot memory'
+          ? `no device's slot pool is that large: lower ${option} to at most ${total}`
+          : `lower ${option} or numReplicas (maxReplicas), or delete an application to free them`;
     super('TROUPE_ERR_INSUFFICIENT_RESOURCES', `deployment ${deployment}: a replica needs ${option} ${asked} but only ${free} of ${total} ${unit} are free; ${fix}.`, {
       details: { deployment, option, asked, free, total, unit },
     });
