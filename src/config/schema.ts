@@ -124,7 +124,7 @@ export const configSchema: Schema = {
       description: 'The HTTP log. Read when the server starts.',
       additionalProperties: false,
       properties: {
-        encoding: { enum: ['json', 'text'], description: 'json: one JSON object a line (default); text: one readable line a request.' },
+        encoding: { enum: ['json', 'text'], description: 'json: one JSON object a line; text: one readable line each (default: text on a terminal, json otherwise; or TROUPE_LOG_FORMAT).' },
         level: { enum: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written (default info; warn or error hide the access log).' },
         accessLog: { type: 'boolean', description: 'One line per request (default true).' },
       },

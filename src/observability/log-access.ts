@@ -116,7 +116,8 @@ const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 4
 /** A logger for given settings (the config file's `logging` section): access lines only at level info or below. */
 export function httpLogger(options: { format?: LogFormat; level?: LogLevel; accessLog?: boolean } = {}): HttpLogger {
   const base = (options.format ?? loggingSettings().format) === 'text' ? textLinesLogger : jsonLinesLogger;
-  const access = (options.accessLog ?? true) && RANK[options.level ?? 'info'] <= RANK.info;
+  const s = loggingSettings();
+  const access = (options.accessLog ?? s.accessLog) && RANK[options.level ?? s.level] <= RANK.info;
   if (access) return base;
   return { access() {}, error: base.error };
 }
