@@ -99,7 +99,8 @@
 
   async function get(path) {
     const token = sessionStorage.getItem('troupe-admin-token');
-    const res = await fetch(path, { cache: 'no-store', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    // A call that hangs gives up, so one stuck answer cannot stop the page from updating.
+    const res = await fetch(path, { cache: 'no-store', headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
     if (!res.ok) {
       const err = new Error(res.status === 401
         ? 'this admin server needs its token: open /dashboard#token=<admin.token>'
