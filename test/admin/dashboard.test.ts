@@ -27,6 +27,7 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  page.setDefaultTimeout(60_000); // a busy machine running the whole suite
   const consoleErrors: string[] = [];
   page.on('console', m => {
     if (m.type() === 'error') consoleErrors.push(m.text());
@@ -97,6 +98,7 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     t.teardown(() => guarded.close());
     t.equal((await fetch(`${at.replace('/dashboard', '')}/api/applications`)).status, 401, 'the API itself still needs the token');
     const other = await browser.newPage();
+    other.setDefaultTimeout(60_000);
     t.teardown(() => other.close());
     await other.goto(at);
     await other.waitForFunction(() => !(globalThis as any).document.getElementById('banner').hidden);
