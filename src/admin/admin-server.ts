@@ -169,7 +169,7 @@ export class AdminServer {
           reply.headers = { allow };
           return send(res, reply);
         }
-        return send(res, errorReply(404, 'TROUPE_ERR_NOT_FOUND', `no admin route ${method} ${url.pathname}; the API: GET/PUT /api/applications, DELETE /api/applications/:name, POST /api/shutdown`));
+        return send(res, errorReply(404, 'TROUPE_ERR_NOT_FOUND', `no admin route ${method} ${url.pathname}; the API: GET/PUT /api/applications, DELETE /api/applications/:name, POST /api/shutdown; the dashboard: GET /dashboard`));
       }
       if (this.#stopping && method !== 'GET' && method !== 'HEAD') {
         req.resume();
