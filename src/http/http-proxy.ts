@@ -1,5 +1,5 @@
 // The public face of the proxy: checks arguments and lifecycle, forwards to the engine.
-import { jsonLinesLogger } from './logger.ts';
+import { defaultHttpLogger } from './logger.ts';
 import { ProxyEngine } from './proxy-engine.ts';
 import { ProxyStateError } from './errors.ts';
 import { InvalidArgumentError } from '../errors/index.ts';
@@ -20,7 +20,7 @@ export class HttpProxy {
     if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
       throw new InvalidArgumentError(`HttpProxy option port must be an integer from 0 to 65535, got ${String(opts.port)}`);
     }
-    this.#engine = new ProxyEngine(opts, opts.logger ?? jsonLinesLogger);
+    this.#engine = new ProxyEngine(opts, opts.logger ?? defaultHttpLogger);
   }
 
   /** Starts listening; resolves with the actual address (port 0 picks a free port). */
