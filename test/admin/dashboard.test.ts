@@ -44,6 +44,19 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
   t.equal(res?.status(), 200);
   t.equal(await page.title(), 'troupe dashboard');
 
+  await t.test('serves only its own files, uPlot from its npm package', async t => {
+    const at = `http://127.0.0.1:${port}/dashboard`;
+    const uplot = await fetch(`${at}/uPlot.iife.min.js`);
+    t.equal(uplot.status, 200);
+    t.match(uplot.headers.get('content-type'), /javascript/);
+    t.match(await uplot.text(), /uPlot/);
+    for (const name of ['nope.js', '..%2F..%2Fpackage.json', '%2Fetc%2Fpasswd']) {
+      const r = await fetch(`${at}/${name}`);
+      t.equal(r.status, 404, name);
+      t.match((await r.json()).error.message, /open \/dashboard/);
+    }
+  });
+
   await t.test('shows the running deployments and their replicas', async t => {
     await until('#replicas tbody', /(RUNNING[^]*){3}/);
     const deployments = await text('#deployments tbody');
