@@ -54,7 +54,8 @@ export async function serveModelsCommand(argv: string[]): Promise<number> {
   const builder = path.join(path.dirname(here), '..', 'model-repository', `index${path.extname(here)}`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'troupe-serve-models-'));
   const config = path.join(tmp, 'models.json');
-  writeFileSync(config, JSON.stringify({ applications: [{ name: 'models', routePrefix: prefix, importPath: `${builder}:modelRepositoryApp`, args: { dir } }] }));
+  // Tensors make larger bodies than the proxy's default limit (10 MiB) expects.
+  writeFileSync(config, JSON.stringify({ http: { maxBodyBytes: 256 * 2 ** 20 }, applications: [{ name: 'models', routePrefix: prefix, importPath: `${builder}:modelRepositoryApp`, args: { dir } }] }));
   const passed = Object.entries(values).flatMap(([k, v]) => (k === 'route-prefix' || v === undefined || v === false ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)]));
   try {
     return await runCommand([config, ...passed]);

@@ -54,10 +54,12 @@ export class V2Server {
 
   @get('/v2/health/ready', { summary: 'Server ready: every loaded model has been loaded (or has failed to)', tags: ['v2'] })
   async ready() {
-    for (const state of this.#models.values()) {
-      if (state.loaded) for (const v of state.spec.versions) await this.#describe(state, v.version);
-    }
-    return { ready: true };
+    return v2(async () => {
+      for (const state of this.#models.values()) {
+        if (state.loaded) for (const v of state.spec.versions) await this.#describe(state, v.version);
+      }
+      return { ready: true };
+    });
   }
 
   @get('/v2/models/:name', { summary: 'Model metadata (latest ready version)', tags: ['v2'], params: MODEL_PARAMS, response: V2_SCHEMAS.modelMetadata })
