@@ -45,6 +45,8 @@ export class MetricsHub {
   readonly #collectors = new Set<() => Iterable<Sample>>();
   readonly #refreshers = new Set<() => Promise<unknown>>();
   readonly #problems = new Map<string, string>();
+  /** prom-client's default metrics of this process, made on the first scrape. */
+  #process: import('prom-client').Registry | undefined;
 
   /** The latest report of a replica (it replaces the previous one: values are cumulative). */
   report(id: string, labels: SourceLabels, report: unknown): void {
@@ -117,9 +119,15 @@ export class MetricsHub {
   async render(): Promise<string> {
     const merged = await this.collect();
     // Loaded on the first scrape: a replica's thread loads this module too, and prom-client takes ~30 ms to load.
-    const { Registry } = await import('prom-client');
+    const { Registry, collectDefaultMetrics } = await import('prom-client');
     const registry = new Registry();
     for (const m of merged.values()) registry.registerMetric(asPromMetric(m) as never);
+    // The process as a whole (CPU seconds, resident memory, handles): prom-client's standard process_* and nodejs_*.
+    if (!this.#process) collectDefaultMetrics({ register: (this.#process = new Registry()) });
+    for (const m of this.#process.getMetricsAsArray()) {
+      if (merged.has(m.name)) this.#problem(m.name, `metric ${m.name} is prom-client's process metric; the one defined in troupe is shown`);
+      else registry.registerMetric(m as never);
+    }
     let text = await registry.metrics();
     for (const p of this.#problems.values()) text += `# troupe: ${p.replace(/\n/g, ' ')}\n`;
     return text;

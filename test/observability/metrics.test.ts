@@ -87,6 +87,7 @@ t.test('after a known load, /metrics counts every request once, across two repli
   t.ok(threads.every(l => l.value > 0));
   t.ok((value(lines, 'troupe_heap_used_bytes', { thread: 'main' }) ?? 0) > 0, 'and so does the main thread');
   t.type(value(lines, 'troupe_event_loop_lag_seconds', { thread: 'main' }), 'number');
+  t.ok((value(lines, 'process_resident_memory_bytes') ?? 0) > 0, 'prom-client\'s process metrics come along');
 
   const summer = { application: 'm', deployment: 'Summer', method: 'add' };
   t.equal(value(lines, 'troupe_batch_size_count', summer), 2, 'two batches');
