@@ -6,6 +6,7 @@ export {
   remote,
   getActor,
   callContext,
+  callActor,
   transfer,
   ActorDiedError,
   UnknownMethodError,

@@ -8,6 +8,9 @@ import { onParked, openImportWindow, registeredDefinition } from './import-windo
  * import never finishes: the value then comes from what its decorator registered.
  */
 export async function loadExport(moduleUrl: string, exportName: string | undefined, valueName: string): Promise<any> {
+  // A parked import never settles, and its module parks only once: later loads (a pool thread's next task) go straight to the registry.
+  const parkedBy = parkedModules.get(moduleUrl);
+  if (parkedBy !== undefined) return fromRegistry(moduleUrl, exportName, valueName, parkedBy);
   let stopListening = () => {};
   const parked = new Promise<{ parked: string }>(resolve => {
     stopListening = onParked(what => resolve({ parked: what }));
@@ -27,7 +30,10 @@ export async function loadExport(moduleUrl: string, exportName: string | undefin
   } finally {
     stopListening();
   }
-  if ('parked' in outcome) return fromRegistry(moduleUrl, exportName, valueName, outcome.parked);
+  if ('parked' in outcome) {
+    parkedModules.set(moduleUrl, outcome.parked);
+    return fromRegistry(moduleUrl, exportName, valueName, outcome.parked);
+  }
   const mod = outcome.mod;
   if (exportName !== undefined) {
     if (!(exportName in mod)) {
@@ -41,6 +47,9 @@ export async function loadExport(moduleUrl: string, exportName: string | undefin
   if (typeof mod.default === 'function') return mod.default;
   throw new ModuleLoadError(moduleUrl, valueName, `no export has that name (it exports: ${Object.keys(mod).join(', ') || 'nothing'})`);
 }
+
+/** Modules whose top-level code parked in this thread, and the call it parked in. */
+const parkedModules = new Map<string, string>();
 
 function fromRegistry(moduleUrl: string, exportName: string | undefined, valueName: string, parkedCall: string): unknown {
   const found = registeredDefinition(moduleUrl, exportName ?? valueName);

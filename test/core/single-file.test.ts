@@ -23,7 +23,7 @@ const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)
 t.test('a single-file actor script (@actor class, new Runtime(), spawn, getActor, a stream, a task) runs to completion', async t => {
   const result = await runScript('test/fixtures/single-file/actor-script.ts');
   t.equal(result.code, 0, result.stderr);
-  t.same(lastJson(result.stdout), { total: 5, ticks: [3, 2, 1], doubled: 42, actors: 1 });
+  t.same(lastJson(result.stdout), { total: 5, ticks: [3, 2, 1], doubled: 42, again: 8, actors: 1 });
 });
 
 t.test('a single-file script whose class is not decorated fails at once with an error that says how to split it', async t => {
