@@ -63,6 +63,7 @@ export {
   getMultiplexedModelId,
   replicaContext,
   type ReplicaContext,
+  type ReplicaGpu,
   type DeploymentHandle,
   type HandleOptions,
   type MultiplexedOptions,
@@ -132,6 +133,7 @@ export {
   NativeMissingError, NativeArgumentError, EmptyBatchError, DTypeMismatchError, RankMismatchError, TensorShapeError, DetachedBufferError,
   SlotQuotaError, SlotFragmentedError, SlotReleasedError, SlotBufferFreedError, SlotRangeError, PoolExhaustedError, PoolReservedError,
   DeviceNotFoundError, NotHostMemoryError, DeviceError, NativeInternalError,
+  type Slot, type SlotBuffer, type DeviceIndex,
 } from './native/index.ts';
 export { LoggingOptionError, LogQueryError } from './observability/index.ts';
 export { BenchOptionsError, BenchTargetNotLocalError } from './cli/bench/errors.ts';

@@ -8,7 +8,7 @@ export { gather, gatherAsync, scatter } from './batching.ts';
 export { fillBatch, gatherReference, scatterReference } from './reference.ts';
 export { ARRAY_OF, checkTensor, product, toFloat16Bits } from './layout.ts';
 export {
-  acquireSlot, closePool, heldSlotBytes, ownedSlotCount, poolStats, reservePool, Slot, SlotBuffer,
+  acquireSlot, closePool, heldSlotBytes, ownedSlotCount, poolStats, reservePool, Slot, SlotBuffer, slotPoolBytes,
   type AcquireSlotOptions, type DeviceIndex, type PoolStats, type SlotBatch, type SlotStats,
 } from './slots.ts';
 export { aliasArrayBuffer, aliasWhole } from './alias.ts';

@@ -70,6 +70,13 @@ export function reservePool(device: DeviceIndex, options: { bytes?: number } = {
   return call(() => loadNative().reservePool(deviceNumber(device), options.bytes ?? 0));
 }
 
+/** The size of a device's pool in bytes, reserving the default pool when none is: what slot shares are of. */
+export function slotPoolBytes(device: DeviceIndex): number {
+  const n = deviceNumber(device);
+  const known = poolStats().find(p => p.device === device);
+  return known ? known.bytes : call(() => loadNative().reservePool(n, 0));
+}
+
 /** Frees a pool's memory; false (and nothing freed) while slots are still held. */
 export function closePool(device: DeviceIndex): boolean {
   return call(() => loadNative().closePool(deviceNumber(device)));

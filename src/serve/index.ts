@@ -10,7 +10,7 @@ export { defaultAutoscalingPolicy, decideScale, averageOngoing, type Autoscaling
 export * from './errors.ts';
 export { batch, configureBatch, batchStats, batchedMethods, batchCapacity, type Batch, type Unbatched, type BatchOptions, type BatchStats } from './batch.ts';
 export * from './batch-errors.ts';
-export { replicaContext, type ReplicaContext } from './replica-context.ts';
+export { replicaContext, type ReplicaContext, type ReplicaGpu } from './replica-context.ts';
 export type { ServeRequest } from './request.ts';
 export { Placement, type Capacity, type Grant, type GpuGrant, type ResourceUsage } from './placement.ts';
 import './replica-logging.ts'; // a replica's thread logs as the replica (no-op elsewhere)

@@ -13,6 +13,8 @@ export interface ActorOptions {
   numGpus?: number;
   /** V8 heap limit of a replica's thread, in MiB. */
   memory?: number;
+  /** The replica's native memory slot quota in bytes (default: its numGpus share of the device's pool). */
+  gpuMemoryBytes?: number;
 }
 
 /** How a deployment's replica count follows its load (Ray Serve's autoscaling_config, times in ms). */
@@ -81,7 +83,7 @@ export interface ResolvedOptions {
   numReplicas: number;
   maxOngoingRequests: number;
   maxQueuedRequests: number;
-  actorOptions: Required<Omit<ActorOptions, 'memory'>> & { memory?: number };
+  actorOptions: Required<Omit<ActorOptions, 'memory' | 'gpuMemoryBytes'>> & { memory?: number; gpuMemoryBytes?: number };
   userConfig: unknown;
   /** Present iff autoscalingConfig was given or numReplicas is 'auto'. */
   autoscaling?: ResolvedAutoscaling;
@@ -100,7 +102,7 @@ const known = [
   'name', 'numReplicas', 'autoscalingConfig', 'maxOngoingRequests', 'maxQueuedRequests', 'actorOptions', 'userConfig',
   'healthCheckPeriodMs', 'healthCheckTimeoutMs', 'healthCheckFailureThreshold', 'gracefulShutdownTimeoutMs', 'logLevel',
 ] as const satisfies readonly (keyof DeploymentOptions)[];
-const knownActor = ['numCpus', 'numGpus', 'memory'] as const satisfies readonly (keyof ActorOptions)[];
+const knownActor = ['numCpus', 'numGpus', 'memory', 'gpuMemoryBytes'] as const satisfies readonly (keyof ActorOptions)[];
 const knownAutoscaling = [
   'minReplicas', 'maxReplicas', 'initialReplicas', 'targetOngoingRequests', 'upscaleDelayMs', 'downscaleDelayMs',
   'downscaleToZeroDelayMs', 'upscalingFactor', 'downscalingFactor', 'lookBackPeriodMs', 'metricsIntervalMs', 'policy',
@@ -126,11 +128,13 @@ export function resolveOptions(className: string, options: DeploymentOptions = {
   if (options.name !== undefined && (typeof options.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(options.name))) {
     throw new DeploymentOptionError(who, 'name', 'must be a non-empty string of letters, digits, _ . -');
   }
-  const actorOptions = {
+  const actorOptions: ResolvedOptions['actorOptions'] = {
     numCpus: num(who, 'actorOptions.numCpus', actor.numCpus ?? 1, 0),
     numGpus: num(who, 'actorOptions.numGpus', actor.numGpus ?? 0, 0),
     memory: actor.memory === undefined ? undefined : num(who, 'actorOptions.memory', actor.memory, 1),
   };
+  // Only when given: a deployment without it keeps the version (and the options) it had.
+  if (actor.gpuMemoryBytes !== undefined) actorOptions.gpuMemoryBytes = int(who, 'actorOptions.gpuMemoryBytes', actor.gpuMemoryBytes, 1);
   if (actorOptions.numGpus > 1 && !Number.isInteger(actorOptions.numGpus)) {
     throw new DeploymentOptionError(who, 'actorOptions.numGpus', 'above 1 must be a whole number of GPUs');
   }

@@ -1,15 +1,21 @@
 // Placement of replicas against one machine's capacity. GPUs and memory are hard limits: a replica that asks
 // for more than is free is refused with an error that says what to do. A fractional numGpus (0.5) packs
-// replicas onto one GPU (first fit), each with its share, which the replica can turn into a native slot
-// (acquireSlot({ device, fraction })). CPUs are hard for all but a deployment's first replica (the controller
+// replicas onto one GPU (first fit), each with its share; where the capacity knows its devices' pool sizes the
+// grant also carries the slot (device, bytes) the replica's thread acquires when it starts. CPUs are hard for all but a deployment's first replica (the controller
 // asks with softCpus): a deployment must be able to serve at all, and its oversubscription is said in its
 // status message; its further replicas wait (PENDING) for CPUs instead of slowing every replica down.
+import type { DeviceIndex } from '../native/index.ts';
 import { InsufficientResourcesError } from './errors.ts';
+
+/** Slot quotas are whole multiples of this (the native pool's alignment). */
+const SLOT_ALIGN = 256;
 
 export interface Capacity {
   cpus: number;
-  /** GPU device indices (from the native addon's devices()). */
-  gpus: number[];
+  /** GPU device indices (from the native addon's devices()), or ['host'] to run GPU deployments on host slots. */
+  gpus: DeviceIndex[];
+  /** The size of a device's slot pool in bytes: with it, grants carry the slot a replica acquires. */
+  deviceBytes?: (device: DeviceIndex) => number;
   /** Memory replicas may reserve with actorOptions.memory, in MiB (default: no limit). */
   memoryMb?: number;
 }
@@ -19,12 +25,16 @@ export interface ReserveOptions {
   memoryMb?: number;
   /** Start it even past the machine's CPUs (default true; the controller passes false for extra replicas). */
   softCpus?: boolean;
+  /** Slot quota the replica asks for (actorOptions.gpuMemoryBytes): without numGpus, its share of the device. */
+  gpuMemoryBytes?: number;
 }
 
 /** The GPU share a replica holds: a device index and a fraction of it (1 or more: whole devices). */
 export interface GpuGrant {
-  devices: number[];
+  devices: DeviceIndex[];
   fraction: number;
+  /** The native slot its thread acquires (on devices[0]); absent when the capacity has no deviceBytes. */
+  slot?: { device: DeviceIndex; bytes: number };
 }
 
 export interface ResourceUsage {
@@ -45,7 +55,7 @@ export class Placement {
   #cpusUsed = 0;
   #memoryUsed = 0;
   /** Share of each GPU in use, by device index. */
-  #gpuUsed = new Map<number, number>();
+  #gpuUsed = new Map<DeviceIndex, number>();
 
   constructor(capacity: Capacity) {
     this.capacity = capacity;
@@ -79,7 +89,7 @@ export class Placement {
   /** Reserves what one replica of `deployment` needs; throws InsufficientResourcesError for what it cannot have. */
   reserve(deployment: string, numCpus: number, numGpus: number, options: ReserveOptions = {}): Grant {
     const eps = 1e-9;
-    const { memoryMb, softCpus = true } = options;
+    const { memoryMb, softCpus = true, gpuMemoryBytes } = options;
     if (!softCpus && this.#cpusUsed + numCpus > this.capacity.cpus + eps) {
       throw new InsufficientResourcesError(deployment, 'actorOptions.numCpus', numCpus, round(Math.max(0, this.capacity.cpus - this.#cpusUsed)), this.capacity.cpus, 'CPUs');
     }
@@ -88,7 +98,7 @@ export class Placement {
       throw new InsufficientResourcesError(deployment, 'actorOptions.memory', memoryMb, Math.max(0, memoryCap - this.#memoryUsed), memoryCap, 'MiB of memory');
     }
     const grant: Grant = { cpus: numCpus };
-    if (numGpus > 0) grant.gpu = this.#reserveGpu(deployment, numGpus);
+    if (numGpus > 0 || gpuMemoryBytes) grant.gpu = this.#reserveGpu(deployment, numGpus, gpuMemoryBytes);
     this.#cpusUsed += numCpus;
     if (memoryMb) {
       grant.memoryMb = memoryMb;
@@ -101,7 +111,7 @@ export class Placement {
     this.#cpusUsed -= grant.cpus;
     this.#memoryUsed -= grant.memoryMb ?? 0;
     if (!grant.gpu) return;
-    const share = Math.min(grant.gpu.fraction, 1);
+    const share = grant.gpu.fraction >= 1 ? 1 : grant.gpu.fraction;
     for (const d of grant.gpu.devices) this.#gpuUsed.set(d, Math.max(0, this.#gpuUsed.get(d)! - share));
   }
 
@@ -111,20 +121,42 @@ export class Placement {
     return `replicas ask for ${this.#cpusUsed} CPUs (actorOptions.numCpus) and this machine has ${this.capacity.cpus}: they share cores and run slower; lower numCpus or numReplicas to stop this`;
   }
 
-  #reserveGpu(deployment: string, numGpus: number): GpuGrant {
+  #reserveGpu(deployment: string, numGpus: number, bytes: number | undefined): GpuGrant {
     const total = this.capacity.gpus.length;
     const eps = 1e-9;
+    const poolOf = this.capacity.deviceBytes;
+    if (bytes !== undefined && poolOf && total > 0) {
+      // A quota no device's pool can hold is a mistake in the options, not a wait for resources.
+      const largest = Math.max(...this.capacity.gpus.map(d => poolOf(d)));
+      if (bytes > largest) throw new InsufficientResourcesError(deployment, 'actorOptions.gpuMemoryBytes', bytes, largest, largest, 'bytes of slot memory');
+    }
+    const slotOf = (device: DeviceIndex, share: number): GpuGrant['slot'] => {
+      if (!poolOf) return undefined;
+      return { device, bytes: bytes ?? Math.max(SLOT_ALIGN, Math.floor((poolOf(device) * Math.min(share, 1)) / SLOT_ALIGN) * SLOT_ALIGN) };
+    };
     if (numGpus < 1) {
-      const device = this.capacity.gpus.find(d => this.#gpuUsed.get(d)! + numGpus <= 1 + eps);
-      if (device === undefined) throw new InsufficientResourcesError(deployment, 'actorOptions.numGpus', numGpus, this.#freeGpu(), total);
-      this.#gpuUsed.set(device, this.#gpuUsed.get(device)! + numGpus);
-      return { devices: [device], fraction: numGpus };
+      // A quota books the share of the device it takes, when that is more than numGpus.
+      const shareOn = (d: DeviceIndex) => Math.max(numGpus, bytes !== undefined && poolOf ? bytes / poolOf(d) : 0);
+      const device = this.capacity.gpus.find(d => this.#gpuUsed.get(d)! + shareOn(d) <= 1 + eps);
+      if (device === undefined) {
+        const option = numGpus > 0 ? 'actorOptions.numGpus' : 'actorOptions.gpuMemoryBytes';
+        throw new InsufficientResourcesError(deployment, option, numGpus > 0 ? numGpus : bytes!, this.#freeGpu(), total);
+      }
+      const share = shareOn(device);
+      this.#gpuUsed.set(device, this.#gpuUsed.get(device)! + share);
+      const grant: GpuGrant = { devices: [device], fraction: share };
+      const slot = slotOf(device, share);
+      if (slot) grant.slot = slot;
+      return grant;
     }
     const free = this.capacity.gpus.filter(d => this.#gpuUsed.get(d)! <= eps);
     if (free.length < numGpus) throw new InsufficientResourcesError(deployment, 'actorOptions.numGpus', numGpus, this.#freeGpu(), total);
     const devices = free.slice(0, numGpus);
     for (const d of devices) this.#gpuUsed.set(d, 1);
-    return { devices, fraction: numGpus };
+    const grant: GpuGrant = { devices, fraction: numGpus };
+    const slot = slotOf(devices[0], 1);
+    if (slot) grant.slot = slot;
+    return grant;
   }
 
   #freeGpu(): number {

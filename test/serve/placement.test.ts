@@ -33,7 +33,8 @@ t.test('fractional numGpus packs replicas onto one GPU and each learns its devic
     contexts.set(c.replica, c);
   }
   t.equal(contexts.size, 2, 'two replicas');
-  for (const c of contexts.values()) t.same(c.gpu, { devices: [0], fraction: 0.5 });
+  // This capacity names GPU 0 without slot pools (no GPU here): the share is booked, no slot is carved.
+  for (const c of contexts.values()) t.same(c.gpu, { device: 0, bytes: 0, devices: [0], fraction: 0.5 });
   // The GPU is full now: one more replica's worth is refused, naming the deployment and option.
   const err = await controller.run(HalfGpu.bind().options({ numReplicas: 1 }), { name: 'third' }).catch(e => e);
   t.ok(err instanceof InsufficientResourcesError);
@@ -41,7 +42,7 @@ t.test('fractional numGpus packs replicas onto one GPU and each learns its devic
   // Deleting the first application gives its share back.
   await controller.delete('half');
   const again = await controller.run(HalfGpu.bind().options({ numReplicas: 1 }), { name: 'third' });
-  t.same(((await again.context()) as any).gpu, { devices: [0], fraction: 0.5 });
+  t.same(((await again.context()) as any).gpu, { device: 0, bytes: 0, devices: [0], fraction: 0.5 });
   await controller.shutdown();
 });
 
@@ -79,4 +80,21 @@ t.test('placement arithmetic: whole GPUs, release, and the free count in errors'
   t.equal(p.cpuWarning(), undefined, '1 CPU asked of 2 (A gave its CPU back)');
   p.reserve('app/D', 2, 0);
   t.match(p.cpuWarning(), /ask for 3 CPUs/);
+});
+
+t.test('placement of 0.25, 0.5 and 1 shares carries each replica\'s slot; over the free share or larger than the device is refused', async t => {
+  const MB = 2 ** 20;
+  const p = new Placement({ cpus: 8, gpus: [0, 1], deviceBytes: d => (d === 0 ? 64 * MB : 32 * MB) });
+  const quarter = p.reserve('app/Q', 0, 0.25);
+  const half = p.reserve('app/H', 0, 0.5);
+  const whole = p.reserve('app/W', 0, 1);
+  t.same(quarter.gpu, { devices: [0], fraction: 0.25, slot: { device: 0, bytes: 16 * MB } });
+  t.same(half.gpu, { devices: [0], fraction: 0.5, slot: { device: 0, bytes: 32 * MB } }, 'first fit: the same GPU');
+  t.same(whole.gpu, { devices: [1], fraction: 1, slot: { device: 1, bytes: 32 * MB } }, 'a whole GPU: its whole pool');
+  t.throws(() => p.reserve('app/X', 0, 0.5), /deployment app\/X: a replica needs actorOptions\.numGpus 0\.5 but only 0\.25 of 2 GPUs are free/);
+  const bytes = p.reserve('app/B', 0, 0, { gpuMemoryBytes: 16 * MB });
+  t.same(bytes.gpu, { devices: [0], fraction: 0.25, slot: { device: 0, bytes: 16 * MB } }, 'a quota alone books its share of the device');
+  t.throws(() => p.reserve('app/Big', 0, 0, { gpuMemoryBytes: 65 * MB }), /gpuMemoryBytes 68157440 .*no device's slot pool is that large: lower actorOptions\.gpuMemoryBytes to at most 67108864/);
+  for (const g of [quarter, half, whole, bytes]) p.release(g);
+  t.same(p.usage().gpus, { used: 0, total: 2 }, 'every share is back');
 });

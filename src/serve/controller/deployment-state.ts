@@ -40,7 +40,8 @@ export interface DeploymentStatusInfo {
   status: DeploymentStatus;
   message: string;
   targetReplicas: number;
-  replicas: Array<{ name: string; state: ReplicaState; version: string; reason?: string }>;
+  /** gpu: the native slot the replica's thread holds (its device and quota in bytes), for GPU deployments. */
+  replicas: Array<{ name: string; state: ReplicaState; version: string; reason?: string; gpu?: { device: number | 'host'; bytes: number } }>;
   autoscaling?: { ongoingRequests: number | undefined; minReplicas: number; maxReplicas: number; error?: string };
 }
 
@@ -233,7 +234,10 @@ export class DeploymentState {
       status: this.#status(),
       message: this.#message(),
       targetReplicas: this.#targetReplicas,
-      replicas: this.#replicas.map(r => ({ name: r.name, state: r.state, version: r.version, ...(r.reason ? { reason: r.reason } : {}) })),
+      replicas: this.#replicas.map(r => {
+        const slot = r.grant?.gpu?.slot;
+        return { name: r.name, state: r.state, version: r.version, ...(r.reason ? { reason: r.reason } : {}), ...(slot ? { gpu: { ...slot } } : {}) };
+      }),
     };
     if (scaling) {
       info.autoscaling = {
@@ -392,6 +396,7 @@ export class DeploymentState {
       try {
         r.grant = this.#placement.reserve(this.id, options.actorOptions.numCpus, options.actorOptions.numGpus, {
           memoryMb: options.actorOptions.memory,
+          gpuMemoryBytes: options.actorOptions.gpuMemoryBytes,
           softCpus: first || rolling,
         });
       } catch (err) {

@@ -6,7 +6,7 @@ import type { DeploymentDef } from '../deployment.ts';
 import { HealthCheckTimeoutError } from '../errors.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Grant } from '../placement.ts';
-import { replicaContextTopic, type ReplicaContext } from '../replica-context.ts';
+import { replicaContextTopic, type PublishedReplicaContext } from '../replica-context.ts';
 import { replicaTopic, routerLoads, type ReplicaSet } from '../router.ts';
 
 /** A started replica, opaque to the controller's policies. */
@@ -57,7 +57,9 @@ export class ThreadReplicaActions implements ReplicaActions {
   async start(request: StartRequest): Promise<ReplicaRef> {
     const { def, options, grant, name } = request;
     // The replica's context (replicaContext()) is there before its constructor runs.
-    const context: ReplicaContext = { deployment: request.deploymentId, replica: name, numCpus: options.actorOptions.numCpus, gpu: grant.gpu };
+    // A GPU grant's slot is acquired by the replica's own thread as it boots (replica-context.ts): the addon gives a
+    // thread's slots back when that thread ends, so stop, death and restart all return it to the pool.
+    const context: PublishedReplicaContext = { deployment: request.deploymentId, replica: name, numCpus: options.actorOptions.numCpus, gpu: grant.gpu };
     if (options.logLevel !== undefined) context.logLevel = options.logLevel;
     const topic = replicaContextTopic(`${def.cls.name} ${name}`);
     this.#contextTopics.set(name, topic);

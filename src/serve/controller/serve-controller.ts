@@ -4,7 +4,7 @@
 // the routes stay mounted throughout.
 import os from 'node:os';
 import type { Runtime } from '../../core/index.ts';
-import { devices } from '../../native/index.ts';
+import { devices, slotPoolBytes, type DeviceIndex } from '../../native/index.ts';
 import { Application } from '../deployment.ts';
 import { ApplicationNotFoundError, NotADeploymentError, ServeOptionError } from '../errors.ts';
 import { makeDeploymentHandle, type DeploymentHandle } from '../handle.ts';
@@ -62,6 +62,15 @@ export interface ControllerOptions {
   now?: () => number;
   /** How often the reconcile loop runs (default 50 ms); 0: only when tick() is called. */
   tickMs?: number;
+  /** Where no GPU is found, run GPU deployments on host memory slots (default: TROUPE_GPU_HOST_SLOTS=1). */
+  hostSlots?: boolean;
+}
+
+/** This machine: its CPUs, memory and GPUs (or one host 'device' when hostSlots), each GPU's slot pool sized on first use. */
+export function machineCapacity(hostSlots: boolean): Capacity {
+  const gpus: DeviceIndex[] = devices().map(d => d.index);
+  if (gpus.length === 0 && hostSlots) gpus.push('host');
+  return { cpus: os.availableParallelism(), gpus, memoryMb: Math.floor(os.totalmem() / 2 ** 20), deviceBytes: slotPoolBytes };
 }
 
 interface ApplicationRecord {
@@ -102,9 +111,7 @@ export class ServeController {
 
   constructor(runtime: Runtime, options: ControllerOptions = {}) {
     this.runtime = runtime;
-    this.#placement = new Placement(
-      options.capacity ?? { cpus: os.availableParallelism(), gpus: devices().map(d => d.index), memoryMb: Math.floor(os.totalmem() / 2 ** 20) },
-    );
+    this.#placement = new Placement(options.capacity ?? machineCapacity(options.hostSlots ?? process.env.TROUPE_GPU_HOST_SLOTS === '1'));
     this.#actions = options.actions ?? new ThreadReplicaActions(runtime);
     this.#now = options.now ?? Date.now;
     // A replica's name is `<deployment id>#<n>`.
@@ -289,7 +296,7 @@ export class ServeController {
     for (const p of planned.values()) {
       const { options } = p.target;
       if (options.numReplicas < 1) continue;
-      trial.reserve(p.id, options.actorOptions.numCpus, options.actorOptions.numGpus, { memoryMb: options.actorOptions.memory });
+      trial.reserve(p.id, options.actorOptions.numCpus, options.actorOptions.numGpus, { memoryMb: options.actorOptions.memory, gpuMemoryBytes: options.actorOptions.gpuMemoryBytes });
     }
   }
 
