@@ -53,7 +53,7 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     for (const name of ['nope.js', '..%2F..%2Fpackage.json', '%2Fetc%2Fpasswd']) {
       const r = await fetch(`${at}/${name}`);
       t.equal(r.status, 404, name);
-      t.match((await r.json()).error.message, /open \/dashboard/);
+      t.match(((await r.json()) as { error: { message: string } }).error.message, /open \/dashboard/);
     }
   });
 
