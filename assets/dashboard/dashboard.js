@@ -129,7 +129,7 @@
     const samples = text.status === 'fulfilled' && text.value !== undefined ? M.parse(text.value) : undefined;
     if (samples) view.metrics = 'present';
     const st = status.status === 'fulfilled' ? status.value : undefined;
-    if (st) renderStatus(st, samples);
+    if (st) renderStatus(st, samples, time);
     renderMetrics(time, samples);
     if (st) pushReplicas(time, st);
     if (samples) view.last = { time, samples };
@@ -199,7 +199,7 @@
 
   // ---- status: tables, problems, resources ----
 
-  function renderStatus(st, samples) {
+  function renderStatus(st, samples, time) {
     const apps = Object.keys(st.applications).sort();
     const select = $('app-filter');
     const options = [...select.options].slice(1).map(o => o.value);
@@ -209,7 +209,7 @@
     }
     const shown = apps.filter(a => !view.app || a === view.app);
     const last = view.last;
-    const dt = last && samples ? Date.now() / 1000 - last.time : 0;
+    const dt = last && samples ? time - last.time : 0;
     const reqNow = samples && M.sumBy(samples, 'troupe_replica_requests_total', ['application', 'deployment']);
     const reqBefore = last && M.sumBy(last.samples, 'troupe_replica_requests_total', ['application', 'deployment']);
     const failed = l => l.outcome !== undefined && !['ok', 'success', 'cancelled'].includes(l.outcome);
