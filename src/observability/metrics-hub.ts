@@ -84,6 +84,8 @@ export class MetricsHub {
 
   /** Every metric, merged over the main thread, the replicas' latest reports and the retired totals. */
   async collect(): Promise<Map<string, Merged>> {
+    // Problems are found again on every scrape: one that went away (a failing collector fixed) leaves the page.
+    this.#problems.clear();
     if (this.#refreshers.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<void>(resolve => (timer = setTimeout(resolve, REFRESH_TIMEOUT_MS)));

@@ -124,6 +124,9 @@ export interface ThreadReport {
 }
 
 let lagMonitor: IntervalHistogram | undefined;
+let lagWindowStart = 0;
+let lastLag = 0;
+const LAG_WINDOW_MS = 1000;
 const threadGauges = new Map<string, () => number>();
 
 /** Adds `read()`'s value under `name` to this thread's reports (e.g. the GPU slot bytes it holds). */
@@ -131,16 +134,22 @@ export function setThreadGauge(name: string, read: () => number): void {
   threadGauges.set(name, read);
 }
 
-/** The event-loop delay p99 since the last call, in seconds (0 before there is a reading). */
+/** The event-loop delay p99 over the last whole second (load reports come up to every 100 ms; a window that short
+ *  would show only the latest blip), in seconds; 0 before the first window closes. */
 export function eventLoopLag(): number {
+  const now = performance.now();
   if (!lagMonitor) {
     lagMonitor = monitorEventLoopDelay({ resolution: 20 });
     lagMonitor.enable();
+    lagWindowStart = now;
     return 0;
   }
-  const p99 = lagMonitor.count > 0 ? lagMonitor.percentile(99) / 1e9 : 0;
-  lagMonitor.reset();
-  return p99;
+  if (now - lagWindowStart >= LAG_WINDOW_MS) {
+    lastLag = lagMonitor.count > 0 ? lagMonitor.percentile(99) / 1e9 : 0;
+    lagMonitor.reset();
+    lagWindowStart = now;
+  }
+  return lastLag;
 }
 
 /** This thread's metrics, heap and event-loop lag, as one plain object that crosses threads. */
