@@ -65,7 +65,7 @@ export class V2Server {
   @get('/v2/models/:name', { summary: 'Model metadata (latest ready version)', tags: ['v2'], params: MODEL_PARAMS, response: V2_SCHEMAS.modelMetadata })
   async modelMetadata(input: RouteInput<unknown, Record<string, unknown>, Params>) {
     return v2(async () => {
-      const { state, model } = await this.#resolve(input.params, true);
+      const { state, model } = await this.#resolve(input.params);
       return {
         name: model.name,
         versions: state.spec.versions.map((v) => v.version),
@@ -84,7 +84,7 @@ export class V2Server {
   @get('/v2/models/:name/ready', { summary: 'Model ready (200) or not (400)', tags: ['v2'], params: MODEL_PARAMS })
   async modelReady(input: RouteInput<unknown, Record<string, unknown>, Params>) {
     return v2(async () => {
-      const { model } = await this.#resolve(input.params, true);
+      const { model } = await this.#resolve(input.params);
       return { name: model.name, version: model.version, ready: true };
     });
   }
@@ -100,7 +100,7 @@ export class V2Server {
   })
   async infer(input: RouteInput<unknown, Record<string, unknown>, Params>) {
     return v2(async () => {
-      const { state, model, path } = await this.#resolve(input.params, true);
+      const { state, model, path } = await this.#resolve(input.params);
       const parsed = parseInfer(model, input.body, input.headers[HEADER_LENGTH]);
       const tensors = await state.host.infer({ key: `${model.name}/${model.version}`, path, ...parsed.request });
       const { json, binaries } = inferResponse(model, parsed.id, parsed.outputs, tensors);
@@ -215,7 +215,7 @@ export class V2Server {
   }
 
   /** The model version a request names (the latest ready one when it names none), ready to serve. */
-  async #resolve(params: Params, mustBeReady: boolean): Promise<{ state: ModelState; model: ModelDescription; path: string }> {
+  async #resolve(params: Params): Promise<{ state: ModelState; model: ModelDescription; path: string }> {
     const state = this.#models.get(params.name);
     if (!state) throw unknownModel(params.name, this.#spec.dir);
     if (!state.loaded) throw new V2RequestError(400, `model "${params.name}" is unloaded: POST /v2/repository/models/${params.name}/load to serve it again`);
@@ -237,7 +237,7 @@ export class V2Server {
       }
     }
     model ??= await this.#describe(state, chosen.version);
-    if (mustBeReady && model.state !== 'READY') {
+    if (model.state !== 'READY') {
       throw new V2RequestError(400, `model "${params.name}" version ${chosen.version} is not ready: ${model.reason}; fix ${chosen.path} and POST /v2/repository/models/${params.name}/load`);
     }
     return { state, model, path: chosen.path };
