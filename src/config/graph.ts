@@ -86,7 +86,7 @@ function merge(node: Application, config: DeploymentConfig): DeploymentOptions {
   const out: DeploymentOptions = { ...node.overrides, ...(fields as DeploymentOptions) };
   if (fields.actorOptions !== undefined) {
     // Replaced whole: the class's actorOptions would otherwise show through (resolved() merges them per field).
-    out.actorOptions = { numCpus: undefined, numGpus: undefined, memory: undefined, ...fields.actorOptions };
+    out.actorOptions = { numCpus: undefined, numGpus: undefined, memory: undefined, gpuMemoryBytes: undefined, ...fields.actorOptions };
   }
   if (fields.autoscalingConfig !== undefined) {
     // A policy function cannot be written in a config: the code's stays.

@@ -17,6 +17,7 @@ const actorOptions: Schema = {
     numCpus: num(0, 'CPUs a replica is expected to use (default 1).'),
     numGpus: num(0, 'GPUs a replica takes: a fraction shares one GPU, above 1 a whole number (default 0).'),
     memory: num(1, "V8 heap limit of the replica's thread, in MiB."),
+    gpuMemoryBytes: { type: 'integer', minimum: 1, description: "The replica's native memory slot quota in bytes (default: its numGpus share of the device's pool)." },
   },
 };
 

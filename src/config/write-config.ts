@@ -96,8 +96,9 @@ function describe(app: Application, note: (index: number, comment: string) => vo
       if (isPlainData(resolved.userConfig)) entry.userConfig = resolved.userConfig;
       else note(out.length, 'userConfig is set in the code with values YAML cannot hold (functions, class instances): left to the code');
     }
-    const { numCpus, numGpus, memory } = resolved.actorOptions;
+    const { numCpus, numGpus, memory, gpuMemoryBytes } = resolved.actorOptions;
     entry.actorOptions = memory === undefined ? { numCpus, numGpus } : { numCpus, numGpus, memory };
+    if (gpuMemoryBytes !== undefined) entry.actorOptions.gpuMemoryBytes = gpuMemoryBytes;
     entry.healthCheckPeriodMs = resolved.healthCheckPeriodMs;
     entry.healthCheckTimeoutMs = resolved.healthCheckTimeoutMs;
     entry.healthCheckFailureThreshold = resolved.healthCheckFailureThreshold;
