@@ -75,3 +75,15 @@ export class Slotted {
     return this.#slot.bytes;
   }
 }
+
+/** Fails its health checks once told to: replaced after two failures in a row. */
+@deployment({ actorOptions: { numCpus: 0.25 }, healthCheckPeriodMs: 20, healthCheckFailureThreshold: 2 })
+export class Sickly {
+  #sick = false;
+  sicken(): void {
+    this.#sick = true;
+  }
+  checkHealth(): void {
+    if (this.#sick) throw new Error('told to be sick');
+  }
+}

@@ -5,7 +5,7 @@ import { AdminServer, Deployer, serve } from '../../src/admin/index.ts';
 import { silentLogger } from '../../src/http/index.ts';
 import { Counter, Gauge, MetricDefinitionError, MetricNameClashError } from '../../src/index.ts';
 import { nativeAvailable } from '../../src/native/index.ts';
-import { ClashA, ClashB, Doubler, Fragile, Front, Slotted, Summer } from './metrics-apps.ts';
+import { ClashA, ClashB, Doubler, Fragile, Front, Sickly, Slotted, Summer } from './metrics-apps.ts';
 
 interface Line {
   name: string;
@@ -191,4 +191,21 @@ t.test('slots a replica holds are shown per replica, and go with it', { skip: na
   t.equal(value(lines, 'troupe_gpu_slot_bytes', { application: 's', deployment: 'Slotted', replica: 's/Slotted#0' }), 1 << 20);
   await serve.delete('s');
   t.equal(value((await scrape()).lines, 'troupe_gpu_slot_bytes', { application: 's' }), undefined, 'gone with its replica');
+});
+
+t.test('failed health checks are counted, and the replacement\'s start', async t => {
+  const handle = await serve.run(Sickly.bind(), { name: 'h', routePrefix: '/h' });
+  const ad = { application: 'h', deployment: 'Sickly' };
+  t.equal(value((await scrape()).lines, 'troupe_replica_health_check_failures_total', ad), 0);
+  await handle.sicken();
+  for (let i = 0; ; i++) {
+    const st = serve.status().applications.h?.deployments.Sickly;
+    if (st?.replicas.length === 1 && st.replicas[0]!.state === 'RUNNING' && st.replicas[0]!.name !== 'h/Sickly#0') break;
+    if (i > 500) throw new Error(`the replica was not replaced: ${JSON.stringify(st)}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+  const { lines } = await scrape();
+  t.equal(value(lines, 'troupe_replica_health_check_failures_total', ad), 2, 'healthCheckFailureThreshold failures, then the replica was replaced');
+  t.equal(value(lines, 'troupe_replica_starts_total', ad), 2);
+  await serve.delete('h');
 });
