@@ -49,7 +49,7 @@ export const deploymentFields: Record<string, Schema> = {
     'x-expected': 'an integer >= 1 or "auto"',
   },
   autoscalingConfig,
-  maxOngoingRequests: int(1, 'Calls one replica runs at once (default 5).'),
+  maxOngoingRequests: int(1, 'Calls one replica runs at once (default 5; 100 for a class with routes or __call__; at least twice its largest @batch size).'),
   maxQueuedRequests: int(0, "Calls that wait in a caller's router when every replica is full (default 4096)."),
   userConfig: { description: "Passed to the replica's reconfigure(config); a change reaches live replicas without a restart. Replaces the code's value whole." },
   actorOptions,
