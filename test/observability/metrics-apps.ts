@@ -1,5 +1,5 @@
 // Deployments that /metrics is checked against (test/observability/metrics.test.ts), written as a user would.
-import { batch, Counter, deployment, Gauge, get, ingress, type Batch, type DeploymentHandle, type Unbatched } from '../../src/index.ts';
+import { batch, callContext, Counter, deployment, Gauge, get, ingress, type Batch, type DeploymentHandle, type Unbatched } from '../../src/index.ts';
 import { acquireSlot } from '../../src/native/index.ts';
 
 @deployment({ numReplicas: 2, actorOptions: { numCpus: 0.25 } })
@@ -85,5 +85,15 @@ export class Sickly {
   }
   checkHealth(): void {
     if (this.#sick) throw new Error('told to be sick');
+  }
+}
+
+/** One call at a time; a call runs until the caller cancels it. */
+@deployment({ actorOptions: { numCpus: 0.25 }, maxOngoingRequests: 1 })
+export class Holder {
+  async hold(): Promise<string> {
+    const signal = callContext()!.signal;
+    await new Promise(resolve => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', resolve, { once: true })));
+    return 'released';
   }
 }

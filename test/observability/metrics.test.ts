@@ -5,7 +5,7 @@ import { AdminServer, Deployer, serve } from '../../src/admin/index.ts';
 import { silentLogger } from '../../src/http/index.ts';
 import { Counter, Gauge, MetricDefinitionError, MetricNameClashError } from '../../src/index.ts';
 import { nativeAvailable } from '../../src/native/index.ts';
-import { ClashA, ClashB, Doubler, Fragile, Front, Sickly, Slotted, Summer } from './metrics-apps.ts';
+import { ClashA, ClashB, Doubler, Fragile, Front, Holder, Sickly, Slotted, Summer } from './metrics-apps.ts';
 
 interface Line {
   name: string;
@@ -208,4 +208,30 @@ t.test('failed health checks are counted, and the replacement\'s start', async t
   t.equal(value(lines, 'troupe_replica_health_check_failures_total', ad), 2, 'healthCheckFailureThreshold failures, then the replica was replaced');
   t.equal(value(lines, 'troupe_replica_starts_total', ad), 2);
   await serve.delete('h');
+});
+
+t.test('ongoing and queued calls: one running on the replica, two waiting in the router', async t => {
+  const handle = await serve.run(Holder.bind(), { name: 'q', routePrefix: '/q' });
+  const ad = { application: 'q', deployment: 'Holder' };
+  const calls = [handle.hold(), handle.hold(), handle.hold()];
+  const settled = Promise.allSettled(calls);
+  let lines: Line[] = [];
+  for (let i = 0; ; i++) {
+    lines = (await scrape()).lines;
+    if (value(lines, 'troupe_deployment_queued_requests', ad) === 2 && value(lines, 'troupe_deployment_ongoing_requests', ad) === 1) break;
+    if (i > 200) throw new Error('the calls never showed as 1 running and 2 queued');
+  }
+  t.equal(value(lines, 'troupe_replica_ongoing_requests', { ...ad, replica: 'q/Holder#0' }), 1);
+  for (const c of calls) c.cancel();
+  await settled;
+  // The replica hears of the cancellation on its own link: wait for its report to say so.
+  const cancelled = { ...ad, method: 'hold', outcome: 'cancelled' };
+  for (let i = 0; value(lines, 'troupe_replica_requests_total', cancelled) !== 1; i++) {
+    if (i > 200) throw new Error('the cancelled call was never counted');
+    lines = (await scrape()).lines;
+  }
+  t.equal(value(lines, 'troupe_deployment_queued_requests', ad), 0);
+  t.equal(value(lines, 'troupe_deployment_ongoing_requests', ad), 0);
+  t.equal(value(lines, 'troupe_replica_requests_total', { ...ad, method: 'hold', outcome: 'ok' }), 0, 'the running call was cancelled; the queued ones never ran');
+  await serve.delete('q');
 });
