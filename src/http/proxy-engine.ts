@@ -490,6 +490,7 @@ export class ProxyEngine {
 
   #builtin(ex: Exchange, path: string): boolean {
     if (path === '/-/healthz') {
+      ex.route = path; // a bounded label for /metrics, like a declared route
       const apps: Record<string, boolean> = {};
       let ok = !this.#draining;
       for (const a of this.#apps) {
@@ -506,6 +507,7 @@ export class ProxyEngine {
       return true;
     }
     if (path === '/-/routes' && this.opts.publicRoutes) {
+      ex.route = path;
       ex.send(200, JSON_TYPE, JSON.stringify(this.routes()), undefined, this.#sync);
       return true;
     }

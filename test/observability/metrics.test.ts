@@ -64,6 +64,7 @@ t.test('after a known load, /metrics counts every request once, across two repli
   // 8 concurrent calls into a maxBatchSize 4 batcher that never times out: exactly two batches of 4.
   const sums = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(`${base}/m/add/${i}`).then(r => r.json() as Promise<{ value: number }>)));
   t.same(sums.map(s => s.value), [1, 2, 3, 4, 5, 6, 7, 8]);
+  await (await fetch(`${base}/-/healthz`)).text();
   const missing = await fetch(`${base}/m/nothing/here`);
   t.equal(missing.status, 404);
   await missing.text();
@@ -77,6 +78,7 @@ t.test('after a known load, /metrics counts every request once, across two repli
   t.equal(value(lines, 'troupe_http_request_duration_seconds_bucket', { application: 'm', route: '/double/:n', le: '+Inf' }), N);
   t.equal(value(lines, 'troupe_http_requests_total', { application: 'm', route: '/add/:n', status: '200' }), 8);
   t.equal(value(lines, 'troupe_http_requests_total', { application: 'm', route: '_unmatched', status: '404' }), 1, 'an unmatched path counts under one label');
+  t.equal(value(lines, 'troupe_http_requests_total', { application: '', route: '/-/healthz', status: '200' }), 1, 'the health probe under its own path');
 
   const doubler = { application: 'm', deployment: 'Doubler', method: 'double' };
   t.equal(value(lines, 'troupe_replica_requests_total', { ...doubler, outcome: 'ok' }), N, 'both Doubler replicas together: N calls');
