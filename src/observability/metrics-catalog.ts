@@ -32,7 +32,7 @@ export const METRICS = {
   storeObjects: def('troupe_object_store_objects', 'gauge', 'Objects in the shared object store', []),
   storeFailedPuts: def('troupe_object_store_failed_puts_total', 'counter', 'Puts the object store refused (full)', []),
   gpuSlotBytes: def('troupe_gpu_slot_bytes', 'gauge', 'Bytes of native memory slots (quotas) a replica holds: on its GPU, or host memory where there is none', ADR),
-  gpuDeviceMemory: def('troupe_gpu_device_memory_bytes', 'gauge', 'Device memory pools reserved by the process (state: reserved, used)', ['device', 'state']),
+  gpuDeviceMemory: def('troupe_gpu_device_memory_bytes', 'gauge', 'GPU memory by device: the device\'s total and free, and the pool troupe reserved on it and its part in use (state: total, free, reserved, used)', ['device', 'state']),
   eventLoopLag: def('troupe_event_loop_lag_seconds', 'gauge', 'Event-loop delay of a thread, p99 over its last whole second (thread: main, or the replica)', ['thread']),
   heapUsed: def('troupe_heap_used_bytes', 'gauge', 'V8 heap in use by a thread (thread: main, or the replica)', ['thread']),
 } as const satisfies Record<string, MetricDef>;

@@ -3,7 +3,7 @@
 // with their load reports (deployment-state.ts); a scrape first asks every running replica for a fresh one.
 import type { ObjectStore } from '../../store/index.ts';
 import { METRICS, type Sample } from '../../observability/index.ts';
-import { nativeAvailable, poolStats } from '../../native/index.ts';
+import { devices, nativeAvailable, poolStats } from '../../native/index.ts';
 import { routerQueued } from '../router.ts';
 import type { DeploymentState } from './deployment-state.ts';
 
@@ -41,6 +41,10 @@ export function* controllerSamples(deployments: Iterable<DeploymentState>, store
   }
   // The controller has already asked the addon for devices() at start; without it there is nothing to read.
   if (nativeAvailable()) {
+    for (const d of devices()) {
+      yield { def: METRICS.gpuDeviceMemory, labels: [String(d.index), 'total'], value: d.totalMemory };
+      yield { def: METRICS.gpuDeviceMemory, labels: [String(d.index), 'free'], value: d.freeMemory };
+    }
     for (const p of poolStats()) {
       if (p.device === 'host') continue;
       yield { def: METRICS.gpuDeviceMemory, labels: [String(p.device), 'reserved'], value: p.bytes };
