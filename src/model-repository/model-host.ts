@@ -28,6 +28,9 @@ export const DEFAULT_BATCH_WAIT_MS = 2;
 export class ModelHost {
   readonly #spec: HostSpec;
   readonly #entries = new Map<string, Entry>();
+  /** Batch input buffers kept for the next batch of the same size: a fresh 1 MB buffer per batch drove full
+   *  collections (see OnnxModel's spares). A buffer is out of the map while its batch runs. */
+  readonly #spares = new Map<string, TensorData>();
 
   constructor(spec: HostSpec) {
     this.#spec = spec;
@@ -86,7 +89,7 @@ export class ModelHost {
       for (const group of groups(model, indices.map((i) => requests[i]!))) {
         const at = group.map((r) => requests.indexOf(r));
         try {
-          const outs = await runGroup(model, group);
+          const outs = await this.#runGroup(model, group);
           outs.forEach((o, k) => (results[at[k]!] = o));
         } catch (err) {
           for (const i of at) results[i] = err as Error;
@@ -94,6 +97,24 @@ export class ModelHost {
       }
     }
     return results;
+  }
+
+  async #runGroup(model: OnnxModel, group: HostRequest[]): Promise<HostTensor[][]> {
+    const taken: [string, TensorData][] = [];
+    try {
+      return await runGroup(model, group, (dtype, length) => {
+        const key = `${dtype}:${length}`;
+        const data = this.#spares.get(key) ?? new (typedArrayFor(dtype))(length);
+        this.#spares.delete(key);
+        taken.push([key, data]);
+        return data;
+      });
+    } finally {
+      for (const [key, data] of taken) {
+        this.#spares.set(key, data);
+        if (this.#spares.size > 4) this.#spares.delete(this.#spares.keys().next().value!);
+      }
+    }
   }
 
   #load(key: string, path: string): Entry {
@@ -149,14 +170,16 @@ function groups(model: OnnxModel, requests: HostRequest[]): HostRequest[][] {
   return [...out.values()];
 }
 
-async function runGroup(model: OnnxModel, group: HostRequest[]): Promise<HostTensor[][]> {
+type Allocate = (dtype: WireInput['dtype'], length: number) => TensorData;
+
+async function runGroup(model: OnnxModel, group: HostRequest[], allocate: Allocate): Promise<HostTensor[][]> {
   const first = group[0]!;
   const feeds: Record<string, { dtype: WireInput['dtype']; shape: number[]; data: TensorData }> = {};
   for (const input of first.inputs) {
     const parts = group.map((r) => r.inputs.find((i) => i.name === input.name)!);
     const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
     const shape = [rows, ...input.shape.slice(1)];
-    feeds[input.name] = { dtype: input.dtype, shape, data: parts.length === 1 ? view(parts[0]!, first.body) : gather(input, parts, group, shape) };
+    feeds[input.name] = { dtype: input.dtype, shape, data: parts.length === 1 ? view(parts[0]!, first.body, allocate) : gather(input, parts, group, shape, allocate) };
   }
   const outputs = await model.run(feeds, first.outputs ? { outputs: first.outputs } : {});
   const names = first.outputs ?? model.outputNames;
@@ -184,21 +207,21 @@ function bytesOf(input: WireInput, body: Uint8Array | undefined): Uint8Array {
 }
 
 /** One request's input: the body's own memory when it lies aligned for its type, else a copy. */
-function view(input: WireInput, body: Uint8Array | undefined): TensorData {
+function view(input: WireInput, body: Uint8Array | undefined, allocate: Allocate): TensorData {
   if (input.data) return input.data;
   const Ctor = typedArrayFor(input.dtype);
   const start = body!.byteOffset + input.offset!;
   const count = input.byteLength! / Ctor.BYTES_PER_ELEMENT;
   if (start % Ctor.BYTES_PER_ELEMENT === 0) return new (Ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => TensorData)(body!.buffer, start, count);
-  const copy = new Ctor(count);
-  new Uint8Array(copy.buffer).set(bytesOf(input, body));
+  const copy = allocate(input.dtype, count);
+  new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength).set(bytesOf(input, body));
   return copy;
 }
 
 /** The inputs of several requests, one after another along the first dim: the batch's one copy. */
-function gather(input: WireInput, parts: WireInput[], group: HostRequest[], shape: number[]): TensorData {
-  const out = new (typedArrayFor(input.dtype))(shape.reduce((a, b) => a * b, 1));
-  const bytes = new Uint8Array(out.buffer);
+function gather(input: WireInput, parts: WireInput[], group: HostRequest[], shape: number[], allocate: Allocate): TensorData {
+  const out = allocate(input.dtype, shape.reduce((a, b) => a * b, 1));
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
   parts.forEach((p, k) => {
     const src = bytesOf(p, group[k]!.body);
