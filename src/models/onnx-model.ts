@@ -23,6 +23,7 @@ import {
 import { loadedOrt, loadOrt } from './ort.ts';
 import { ortInputData } from './shared-input.ts';
 import { concatTensors, splitTensor, stackTensors } from './stack.ts';
+import type { CopyPath } from '../serve/tensor-batch.ts';
 import { allocateData, elementCount, isTensorLike, type TensorData, type TensorLike } from './tensor.ts';
 import { validateInputs } from './validate.ts';
 
@@ -71,6 +72,18 @@ export interface ModelRunBatchOptions extends ModelRunOptions {
   mode?: 'concat' | 'stack';
   /** Value for padded positions of ragged dims, for all inputs or by input name. Default 0. */
   padValue?: number | Readonly<Record<string, number>>;
+  /**
+   * Where each request's outputs live. 'copy' (default): its own arrays, safe to send to another thread on
+   * their own. 'view': views of the batch's output arrays (no copy; the batch's arrays stay alive while any is held).
+   */
+  results?: 'copy' | 'view';
+  /**
+   * Let ONNX Runtime write outputs into arrays allocated for the batch (default true), where every output dim but
+   * the batch dim is fixed in the model; false: ORT allocates and its outputs are copied out.
+   */
+  outputsInPlace?: boolean;
+  /** Which copy path stacks the inputs: the addon where built ('auto', default), or one forced (tests, benchmarks). */
+  copyPath?: CopyPath;
 }
 
 export interface ModelInfo {
@@ -97,6 +110,8 @@ export interface ModelStats {
   /** Time inside ORT, summed and at most, in ms. */
   totalRunMs: number;
   maxRunMs: number;
+  /** Batch outputs ORT wrote into arrays allocated for them (runBatch), rather than into its own. */
+  outputsInPlace: number;
 }
 
 export class OnnxModel {
@@ -105,13 +120,15 @@ export class OnnxModel {
   #disposed = false;
   // Runs handed to ORT and not yet settled: dispose() waits for them before freeing the session.
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #stats: ModelStats = { runs: 0, batchedRequests: 0, totalRunMs: 0, maxRunMs: 0 };
+  readonly #stats: ModelStats = { runs: 0, batchedRequests: 0, totalRunMs: 0, maxRunMs: 0, outputsInPlace: 0 };
   /**
    * runBatch's input buffers, kept for the next batch of the same dtype and size (a few, the most recent).
    * A fresh batch buffer per run (0.5 to 1 MB for an image batch) is memory outside V8's heap that V8
    * answers with full collections (bench/results/batching.md).
    */
   readonly #spares = new Map<string, TensorData>();
+  /** ORT refused outputs in arrays shaped by the model's declared outputs once: it allocates them since. */
+  #inPlaceRefused = false;
 
   private constructor(session: InferenceSession, info: ModelInfo) {
     this.#session = session;
@@ -252,11 +269,25 @@ export class OnnxModel {
    * model once. Blocks this thread's event loop for the duration of the computation.
    */
   async run(inputs: ModelInputs, options: ModelRunOptions = {}): Promise<ModelOutputs> {
+    return this.#run(inputs, options);
+  }
+
+  /** run(), with `into`: outputs ORT writes into arrays of ours (their shapes must be what the model makes). */
+  async #run(inputs: ModelInputs, options: ModelRunOptions, into?: Readonly<Record<string, TensorLike>>): Promise<ModelOutputs> {
     if (this.#disposed) throw new ModelDisposedError(this.#info.name);
     const plain = toPlainInputs(this.#info.name, inputs);
     validateInputs(this.#info.name, this.#info.inputs, plain);
-    const fetches = this.#fetches(options.outputs);
+    const names = this.#fetches(options.outputs);
     const ort = loadedOrt()!; // a model exists, so its load loaded ORT
+    let fetches: string[] | Record<string, OrtTensor | null> | undefined = names;
+    if (into) {
+      const table: Record<string, OrtTensor | null> = {};
+      for (const name of names ?? this.outputNames) {
+        const t = into[name];
+        table[name] = t ? new ort.Tensor(t.dtype as any, t.data as any, t.shape as number[]) : null;
+      }
+      fetches = table;
+    }
     const feeds: Record<string, OrtTensor> = {};
     for (const [key, value] of Object.entries(inputs)) {
       // ORT wraps the typed array in place: no copy of object-store memory.
@@ -291,10 +322,31 @@ export class OnnxModel {
     }
     const out: ModelOutputs = {};
     for (const [key, value] of Object.entries(results)) {
+      const mine = into?.[key];
+      if (mine) {
+        out[key] = mine; // ORT wrote into our array
+        continue;
+      }
       const t = value as OrtTensor;
       out[key] = { dtype: t.type as TensorLike['dtype'], shape: [...t.dims], data: t.data as TensorData };
     }
     return out;
+  }
+
+  /** Arrays for the outputs whose shape is known before the run: every dim fixed but the batch dim (`rows`). */
+  #outputArrays(names: readonly string[] | undefined, rows: number): Record<string, TensorLike> | undefined {
+    const wanted = new Set(names ?? this.outputNames);
+    let into: Record<string, TensorLike> | undefined;
+    for (const o of this.#info.outputs) {
+      if (!wanted.has(o.name) || !o.isTensor || o.dtype === undefined || o.dtype === 'string' || o.shape.length === 0) continue;
+      const rest = o.shape.slice(1);
+      if (!rest.every((d) => typeof d === 'number' && d >= 0)) continue;
+      const fixedRows = o.shape[0];
+      if (typeof fixedRows === 'number' && fixedRows >= 0 && fixedRows !== rows) continue;
+      const shape = [rows, ...(rest as number[])];
+      (into ??= {})[o.name] = { dtype: o.dtype, shape, data: allocateData(o.dtype, elementCount(shape)) };
+    }
+    return into;
   }
 
   /**
@@ -345,10 +397,10 @@ export class OnnxModel {
       const padValue = typeof options.padValue === 'number' ? options.padValue : (options.padValue?.[info.name] ?? 0);
       try {
         if (mode === 'stack') {
-          batched[info.name] = stackTensors(parts, { padValue, allocate }).batch;
+          batched[info.name] = stackTensors(parts, { padValue, allocate, path: options.copyPath }).batch;
           counts = parts.map(() => 1);
         } else {
-          const result = concatTensors(parts, { padValue, allocate });
+          const result = concatTensors(parts, { padValue, allocate, path: options.copyPath });
           batched[info.name] = result.batch;
           counts = result.counts;
         }
@@ -359,9 +411,21 @@ export class OnnxModel {
         );
       }
     }
-    const outputs = await this.run(batched, options);
-    this.#stats.batchedRequests += requests.length;
     const total = counts.reduce((a, b) => a + b, 0);
+    // Fresh arrays per batch (not the spares): with results 'view' the requests' outputs live in them.
+    let into = options.outputsInPlace === false || this.#inPlaceRefused ? undefined : this.#outputArrays(options.outputs, total);
+    let outputs: ModelOutputs;
+    try {
+      outputs = await this.#run(batched, options, into);
+    } catch (err) {
+      if (!into || !(err instanceof ModelRunError)) throw err;
+      // A model whose declared output shapes are not what it makes: let ORT allocate from now on.
+      this.#inPlaceRefused = true;
+      into = undefined;
+      outputs = await this.#run(batched, options);
+    }
+    if (into) this.#stats.outputsInPlace += Object.keys(into).length;
+    this.#stats.batchedRequests += requests.length;
     const perRequest: ModelOutputs[] = requests.map(() => ({}));
     for (const [key, t] of Object.entries(outputs)) {
       if (t.shape.length === 0 || t.shape[0] !== total) {
@@ -371,8 +435,11 @@ export class OnnxModel {
         );
       }
       splitTensor(t, counts).forEach((piece, i) => {
-        const data = allocateData(piece.dtype, piece.data.length);
-        (data as Float32Array).set(piece.data as Float32Array);
+        let data = piece.data;
+        if (options.results !== 'view') {
+          data = allocateData(piece.dtype, piece.data.length);
+          (data as Float32Array).set(piece.data as Float32Array);
+        }
         perRequest[i][key] = { dtype: piece.dtype, shape: mode === 'stack' ? piece.shape.slice(1) : piece.shape, data };
       });
     }

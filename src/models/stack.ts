@@ -1,9 +1,10 @@
 // Batch helpers: many per-request tensors into one batch buffer (padding ragged
 // dims up to the largest), and one batch output back into per-request views.
-// Plain TypeScript for now; the native addon's gather/scatter can replace the copy
-// loops behind the same functions.
+// The copies run in the native addon (serve's stack: gather with padding) where it is built, every dtype
+// through a same-width view; the TypeScript loops below stay as the fallback and for odd pad values.
 import { allocateData, elementCount, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
-import { DTypeMismatchError, EmptyBatchError, RankMismatchError, TensorShapeError } from '../native/index.ts';
+import { DTypeMismatchError, EmptyBatchError, RankMismatchError, TensorShapeError, type DType, type Tensor, type TensorData as NativeData } from '../native/index.ts';
+import { stack, type CopyPath } from '../serve/tensor-batch.ts';
 
 export interface PadOptions {
   /** Value written into padded positions of ragged dims. Default 0. */
@@ -13,6 +14,8 @@ export interface PadOptions {
    * held an earlier batch: every element is written (padding too).
    */
   allocate?: (dtype: TensorDtype, length: number) => TensorData;
+  /** Which copy path runs (default 'auto': the addon where built). */
+  path?: CopyPath;
 }
 
 export interface ConcatResult {
@@ -38,6 +41,9 @@ export function concatTensors(tensors: readonly TensorLike[], options: PadOption
   const padValue = options.padValue ?? 0;
   const length = elementCount(out);
   const data = options.allocate?.(dtype, length) ?? allocateData(dtype, length);
+  if (nativeGather(tensors, dtype, out, data, padValue, options.path)) {
+    return { batch: { dtype, shape: out, data }, counts: shapes.map((s) => s[0]), shapes };
+  }
   // Padded places need the pad value: fresh memory holds zeros, memory from an allocator an earlier batch.
   const padded = shapes.some((s) => s.some((d, i) => i > 0 && d !== out[i]));
   if (padded && (padValue !== 0 || options.allocate)) fill(data, padValue);
@@ -97,6 +103,75 @@ export function cropTensor(t: TensorLike, shape: readonly number[]): TensorLike 
   const data = allocateData(t.dtype, elementCount(shape));
   copyRegion(t.data, t.shape, data, shape, shape);
   return { dtype: t.dtype, shape: [...shape], data };
+}
+
+/** The addon's dtype of the same element width, and the pad value as that dtype's element (undefined: not exact). */
+function sameWidth(dtype: TensorDtype, padValue: number): { as: DType; pad: number | bigint } | undefined {
+  // An integer dtype takes an integer pad (the TypeScript fill decides what anything else becomes).
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'float16' && !Number.isSafeInteger(padValue)) return undefined;
+  switch (dtype) {
+    case 'float32':
+    case 'int32':
+    case 'uint8':
+      return { as: dtype, pad: padValue };
+    case 'uint32':
+      return { as: 'int32', pad: padValue | 0 };
+    case 'int8':
+    case 'bool':
+      return { as: 'uint8', pad: padValue & 0xff };
+    case 'int64':
+    case 'uint64':
+      return { as: 'int64', pad: BigInt.asIntN(64, BigInt(padValue)) };
+    case 'float64':
+      return { as: 'int64', pad: new BigInt64Array(Float64Array.of(padValue).buffer)[0]! };
+    default:
+      // 16-bit: the addon reads a pad value as a float16 number, these take it as raw bits; only 0 is the same.
+      return padValue === 0 ? { as: 'float16', pad: 0 } : undefined;
+  }
+}
+
+const VIEW_OF: Record<DType, { new (buffer: ArrayBufferLike, byteOffset: number, length: number): NativeData }> = {
+  float32: Float32Array,
+  float16: Uint16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+};
+
+function viewAs(data: TensorData, as: DType): NativeData {
+  const cls = VIEW_OF[as];
+  return data instanceof cls ? (data as NativeData) : new cls(data.buffer, data.byteOffset, data.length);
+}
+
+/**
+ * Concatenation as the addon's gather: every row of every input (a view, no copy) becomes one tensor to stack,
+ * padded to the batch row. False where the TypeScript path must run (no addon, path 'typescript', an odd pad).
+ */
+function nativeGather(tensors: readonly TensorLike[], dtype: TensorDtype, out: number[], data: TensorData, padValue: number, path: CopyPath | undefined): boolean {
+  if (path === 'typescript') return false;
+  const width = sameWidth(dtype, padValue);
+  if (!width || out.length - 1 > 8) {
+    if (path === 'native') throw new TensorShapeError(`the native copy cannot batch ${dtype} of rank ${out.length - 1} padded with ${padValue}: use path 'auto'`);
+    return false;
+  }
+  const rows: Tensor[] = [];
+  for (const t of tensors) {
+    const rowShape = t.shape.slice(1);
+    const rowSize = elementCount(rowShape);
+    const whole = viewAs(t.data, width.as);
+    for (let r = 0; r < t.shape[0]; r++) rows.push({ dtype: width.as, shape: rowShape, data: whole.subarray(r * rowSize, (r + 1) * rowSize) } as Tensor);
+  }
+  if (rows.length === 0) return false;
+  try {
+    stack(rows, { padValue: width.pad, padTo: out.slice(1), out: viewAs(data, width.as), path: path ?? 'auto' });
+  } catch (err) {
+    // No addon under 'auto': the TypeScript loops below.
+    if (path === undefined || path === 'auto') {
+      if ((err as { code?: string }).code === 'TROUPE_ERR_NATIVE_MISSING') return false;
+    }
+    throw err;
+  }
+  return true;
 }
 
 function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype: TensorDtype; rank: number } {
