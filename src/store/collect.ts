@@ -10,9 +10,15 @@ import vm from 'node:vm';
 /** The share of the arena a thread may adopt between two collections it asks for. */
 const SHARE = 1 / 8;
 
+/** After a collection asked for here, the views still in use then (calls in flight, queued) are collected by
+ *  these later ones: without them a burst's bodies stayed held until the thread next adopted a share of the
+ *  arena, which an idle thread never does (bench/results/soak.md). */
+const TRAILING_MS = [2000, 10_000, 30_000];
+
 let collector: (() => void) | null | undefined;
 let adopted = 0;
 let scheduled = false;
+let trailing: NodeJS.Timeout | undefined;
 
 function gc(): (() => void) | null {
   if (collector === undefined) {
@@ -40,5 +46,17 @@ export function noteAdopted(bytes: number, capacity: number): void {
     scheduled = false;
     adopted = 0;
     gc()?.();
+    trail(0);
   }).unref();
+}
+
+function trail(step: number): void {
+  clearTimeout(trailing);
+  trailing = undefined;
+  const ms = TRAILING_MS[step];
+  if (ms === undefined) return;
+  trailing = setTimeout(() => {
+    gc()?.();
+    trail(step + 1);
+  }, ms).unref();
 }
