@@ -28,7 +28,14 @@ import { allocateData, elementCount, isTensorLike, type TensorData, type TensorL
 import { validateInputs } from './validate.ts';
 
 /** A tensor as troupe passes it (`{ dtype, shape, data }`, e.g. an object-store view) or an ORT tensor. */
-export type TensorInput = TensorLike | OrtTensor;
+/** An onnxruntime-node Tensor, by shape: troupe's declarations must not need onnxruntime-node (an optional peer). */
+export interface OrtTensorInput {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+export type TensorInput = TensorLike | OrtTensorInput;
 
 export type ModelInputs = Readonly<Record<string, TensorInput>>;
 export type ModelOutputs = Record<string, TensorLike>;
@@ -160,7 +167,7 @@ export class OnnxModel {
     }
 
     const sessionOptions = (providers: readonly ResolvedProvider[]): InferenceSession.SessionOptions => ({
-      executionProviders: toOrtProviders(providers),
+      executionProviders: toOrtProviders(providers) as InferenceSession.ExecutionProviderConfig[],
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',

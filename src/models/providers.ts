@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { InferenceSession } from 'onnxruntime-node';
 import { ExecutionProviderError } from './errors.ts';
 
 export type ExecutionProviderName = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
@@ -34,11 +33,11 @@ export function normalizeProviders(specs: readonly ExecutionProviderSpec[] | und
   });
 }
 
-export function toOrtProviders(list: readonly ResolvedProvider[]): InferenceSession.ExecutionProviderConfig[] {
-  return list.map((p) => {
-    if (p.deviceId === undefined) return p.name;
-    return { name: p.name, deviceId: p.deviceId } as InferenceSession.ExecutionProviderConfig;
-  });
+/** ORT's ExecutionProviderConfig, spelled here: troupe's declarations must not need onnxruntime-node (an optional peer). */
+export type OrtProviderConfig = ExecutionProviderName | { name: ExecutionProviderName; deviceId: number };
+
+export function toOrtProviders(list: readonly ResolvedProvider[]): OrtProviderConfig[] {
+  return list.map((p) => (p.deviceId === undefined ? p.name : { name: p.name, deviceId: p.deviceId }));
 }
 
 export function wantsAccelerator(list: readonly ResolvedProvider[]): boolean {
