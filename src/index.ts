@@ -108,6 +108,7 @@ export {
   ModelRunError,
   ExecutionProviderError,
   ModelDisposedError,
+  OnnxRuntimeMissingError,
   type OnnxModelOptions,
   type TensorLike,
 } from './models/index.ts';
