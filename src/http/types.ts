@@ -116,7 +116,7 @@ export interface HttpProxyOptions {
   /** Serve the route listing (handler and deployment names) at /-/routes on this port too. Default false: it is
    *  on the admin API (GET /api/routes). */
   publicRoutes?: boolean;
-  /** Default: JSON lines on stdout (access) and stderr (errors). */
+  /** Default: the process's logging settings (text on a terminal, JSON lines otherwise; access on stdout, errors on stderr). */
   logger?: HttpLogger;
   /** Per WebSocket: bytes buffered toward a slow client before it is closed (1008). Default 1 MiB. */
   wsMaxBackpressure?: number;
