@@ -22,7 +22,7 @@ t.test('defaults: fixed replicas, health checks and shutdown', async t => {
     name: 'Model',
     numReplicas: 1,
     maxOngoingRequests: 5,
-    maxQueuedRequests: 100,
+    maxQueuedRequests: 4096,
     actorOptions: { numCpus: 1, numGpus: 0, memory: undefined },
     userConfig: undefined,
     healthCheckPeriodMs: 10_000,

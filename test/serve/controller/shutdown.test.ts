@@ -36,7 +36,7 @@ t.test('delete() stops every replica gracefully and resolves only after every st
     "with its deployment's gracefulShutdownTimeoutMs",
   );
   t.equal(h.controller.status().applications.app.status, 'DELETING');
-  t.same(h.actions.lastSet('app/Inner'), { replicas: [], maxOngoingRequests: 5, maxQueuedRequests: 100, gone: true }, 'routers told at once');
+  t.same(h.actions.lastSet('app/Inner'), { replicas: [], maxOngoingRequests: 5, maxQueuedRequests: 4096, gone: true }, 'routers told at once');
   t.equal(h.actions.lastSet('app/Outer')?.gone, true);
 
   const held = h.actions.held('stop');
