@@ -605,8 +605,10 @@ function decodeCompact(bytes: Uint8Array): object[] {
         const mm = flags & CALL_MODEL ? readKey() : undefined;
         let tc: string | undefined;
         if (flags & CALL_TRACE) {
-          tc = readAscii(bytes, at);
-          at += 1 + bytes[at]!;
+          // One call for the carrier's ~70 characters, not a string concatenation per character.
+          const n = bytes[at]!;
+          tc = String.fromCharCode.apply(null, bytes.subarray(at + 1, at + 1 + n) as unknown as number[]);
+          at += 1 + n;
         }
         const a = new Array(argc);
         for (let i = 0; i < argc; i++) a[i] = readValue();
