@@ -2,20 +2,10 @@
 // array. Object-store tensor views have the same three fields, so they can be fed
 // to a model without a copy (ONNX Runtime wraps the typed array in place).
 import { DTypeMismatchError, TensorShapeError } from '../native/index.ts';
+import { DTYPES, dtypeInfo, isDtype, type Dtype } from '../store/index.ts';
 
-export type TensorDtype =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'bool';
+/** The store's dtype list: one list of element types for the store, models and batches. */
+export type TensorDtype = Dtype;
 
 export type TensorData =
   | Float32Array
@@ -38,25 +28,12 @@ export interface TensorLike {
 type TypedArrayCtor = { new (length: number): TensorData; readonly BYTES_PER_ELEMENT: number; readonly name: string };
 
 // float16 travels as raw 16-bit words (what ONNX Runtime accepts on Node 20); bool as one byte each.
-const ctorByDtype: Record<TensorDtype, TypedArrayCtor> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
+const ctorByDtype = Object.fromEntries(DTYPES.map((d) => [d, dtypeInfo(d).ctor])) as unknown as Record<TensorDtype, TypedArrayCtor>;
 
-export const tensorDtypes: readonly TensorDtype[] = Object.keys(ctorByDtype) as TensorDtype[];
+export const tensorDtypes: readonly TensorDtype[] = DTYPES;
 
 export function isTensorDtype(value: unknown): value is TensorDtype {
-  return typeof value === 'string' && Object.hasOwn(ctorByDtype, value);
+  return isDtype(value);
 }
 
 /** The typed-array class that holds elements of `dtype`. */

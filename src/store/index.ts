@@ -6,7 +6,7 @@ export {
   type ObjectStoreStats, type OrtCompatibleView,
 } from './object-store.ts';
 export { type ObjectRef, type ObjectRefRecord, toRecord, fromRecord, isObjectRef, asObjectRef } from './object-ref.ts';
-export { type Dtype, type TypedArray, DTYPES, isDtype, dtypeOfArray, shapeSize } from './dtypes.ts';
+export { type Dtype, type TypedArray, DTYPES, isDtype, dtypeInfo, dtypeOfArray, shapeSize } from './dtypes.ts';
 export { nativeAliasStatus } from './native-alias.ts';
 export {
   ObjectReleasedError, ObjectStoreFullError, ForeignObjectRefError, InvalidObjectRefError, InvalidTensorError,
