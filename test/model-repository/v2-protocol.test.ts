@@ -152,16 +152,24 @@ t.test('concurrent requests are batched and each gets its own rows back', async 
 
 t.test('the OCR angle classifier through binary infer gives what ONNX Runtime gives', async (t) => {
   const x = Float32Array.from({ length: 2 * 3 * 48 * 192 }, (_, i) => Math.sin(i) * 0.5);
-  const res = await postBinary('/v2/models/angle/infer', {
-    inputs: [{ name: 'x', shape: [2, 3, 48, 192], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }],
-    outputs: [{ name: 'softmax_0.tmp_0', parameters: { binary_data: true } }],
-  }, [x]);
-  t.equal(res.status, 200);
-  t.same(res.body.outputs[0].shape, [2, 2]);
   const model = await OnnxModel.load(join(repo.dir, 'angle', '1', 'model.onnx'), { warmup: false });
   t.teardown(() => model.dispose());
   const want = Array.from((await model.run({ x: { dtype: 'float32', shape: [2, 3, 48, 192], data: x } }))['softmax_0.tmp_0']!.data as Float32Array);
-  floats(res.rest).forEach((v, i) => t.ok(Math.abs(v - want[i]!) < 1e-5, `probability ${i}: ${v} vs ${want[i]}`));
+  // Ids of 1 to 8 characters put the tensor at every offset modulo 8 after the JSON header, one after another
+  // (a lone request) and all at once (one batch gathered from the bodies).
+  const send = (pad: number) => postBinary('/v2/models/angle/infer', {
+    id: 'x'.repeat(pad),
+    inputs: [{ name: 'x', shape: [2, 3, 48, 192], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }],
+    outputs: [{ name: 'softmax_0.tmp_0', parameters: { binary_data: true } }],
+  }, [x]);
+  const pads = [1, 2, 3, 4, 5, 6, 7, 8];
+  const results = [...(await pads.reduce(async (acc, pad) => [...(await acc), await send(pad)], Promise.resolve([] as Awaited<ReturnType<typeof send>>[]))), ...(await Promise.all(pads.map(send)))];
+  for (const [k, res] of results.entries()) {
+    t.equal(res.status, 200);
+    t.same(res.body.outputs[0].shape, [2, 2]);
+    const got = floats(res.rest);
+    t.ok(got.every((v, i) => Math.abs(v - want[i]!) < 1e-5), `request ${k}: [${got.join(', ')}] is ORT's [${want.join(', ')}]`);
+  }
 });
 
 t.test('bad input: v2 errors with 400 or 404, and the models keep serving', async (t) => {
