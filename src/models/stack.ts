@@ -1,10 +1,10 @@
 // Batch helpers: many per-request tensors into one batch buffer (padding ragged
 // dims up to the largest), and one batch output back into per-request views.
-// The copies run in the native addon (serve's stack: gather with padding) where it is built, every dtype
-// through a same-width view; the TypeScript loops below stay as the fallback and for odd pad values.
-import { allocateData, elementCount, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
+// The copies are serve's stack/unstack (the addon's gather and scatter where it is built, their TypeScript
+// reference where not), every dtype through a view of its element width: one pad/stack implementation.
+import { allocateData, elementCount, typedArrayFor, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
 import { DTypeMismatchError, EmptyBatchError, RankMismatchError, TensorShapeError, type DType, type Tensor, type TensorData as NativeData } from '../native/index.ts';
-import { stack, type CopyPath } from '../serve/tensor-batch.ts';
+import { stack, unstack, type CopyPath } from '../serve/tensor-batch.ts';
 
 export interface PadOptions {
   /** Value written into padded positions of ragged dims. Default 0. */
@@ -41,18 +41,7 @@ export function concatTensors(tensors: readonly TensorLike[], options: PadOption
   const padValue = options.padValue ?? 0;
   const length = elementCount(out);
   const data = options.allocate?.(dtype, length) ?? allocateData(dtype, length);
-  if (nativeGather(tensors, dtype, out, data, padValue, options.path)) {
-    return { batch: { dtype, shape: out, data }, counts: shapes.map((s) => s[0]), shapes };
-  }
-  // Padded places need the pad value: fresh memory holds zeros, memory from an allocator an earlier batch.
-  const padded = shapes.some((s) => s.some((d, i) => i > 0 && d !== out[i]));
-  if (padded && (padValue !== 0 || options.allocate)) fill(data, padValue);
-  const rowSize = elementCount(out.slice(1));
-  let row = 0;
-  for (const t of tensors) {
-    copyPadded(t.data, t.shape, data, out, row * rowSize);
-    row += t.shape[0];
-  }
+  gatherRows(tensors, dtype, out, data, padValue, options.path);
   return { batch: { dtype, shape: out, data }, counts: shapes.map((s) => s[0]), shapes };
 }
 
@@ -100,78 +89,51 @@ export function cropTensor(t: TensorLike, shape: readonly number[]): TensorLike 
   if (shape.length !== t.shape.length || shape.some((d, i) => d > t.shape[i])) {
     throw new TensorShapeError(`cropTensor: [${shape.join(', ')}] does not fit inside [${t.shape.join(', ')}]`);
   }
-  const data = allocateData(t.dtype, elementCount(shape));
-  copyRegion(t.data, t.shape, data, shape, shape);
+  const width = WIDTH[t.data.BYTES_PER_ELEMENT]!;
+  const batch = { dtype: width.as, shape: [1, ...t.shape], data: viewAs(t.data, width) } as Tensor;
+  const [cropped] = unstack(batch, [[...shape]], { copy: true });
+  const data = new (typedArrayFor(t.dtype) as unknown as new (b: ArrayBufferLike, o: number, n: number) => TensorData)(cropped!.data.buffer, cropped!.data.byteOffset, cropped!.data.length);
   return { dtype: t.dtype, shape: [...shape], data };
 }
 
-/** The addon's dtype of the same element width, and the pad value as that dtype's element (undefined: not exact). */
-function sameWidth(dtype: TensorDtype, padValue: number): { as: DType; pad: number | bigint } | undefined {
-  // An integer dtype takes an integer pad (the TypeScript fill decides what anything else becomes).
-  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'float16' && !Number.isSafeInteger(padValue)) return undefined;
-  switch (dtype) {
-    case 'float32':
-    case 'int32':
-    case 'uint8':
-      return { as: dtype, pad: padValue };
-    case 'uint32':
-      return { as: 'int32', pad: padValue | 0 };
-    case 'int8':
-    case 'bool':
-      return { as: 'uint8', pad: padValue & 0xff };
-    case 'int64':
-    case 'uint64':
-      return { as: 'int64', pad: BigInt.asIntN(64, BigInt(padValue)) };
-    case 'float64':
-      return { as: 'int64', pad: new BigInt64Array(Float64Array.of(padValue).buffer)[0]! };
-    default:
-      // 16-bit: the addon reads a pad value as a float16 number, these take it as raw bits; only 0 is the same.
-      return padValue === 0 ? { as: 'float16', pad: 0 } : undefined;
-  }
-}
-
-const VIEW_OF: Record<DType, { new (buffer: ArrayBufferLike, byteOffset: number, length: number): NativeData }> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
+/** The addon's dtype of each element width: any dtype is copied through a view of that width. */
+const WIDTH: Record<number, { as: DType; view: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NativeData }> = {
+  1: { as: 'uint8', view: Uint8Array },
+  2: { as: 'float16', view: Uint16Array },
+  4: { as: 'int32', view: Int32Array },
+  8: { as: 'int64', view: BigInt64Array },
 };
 
-function viewAs(data: TensorData, as: DType): NativeData {
-  const cls = VIEW_OF[as];
-  return data instanceof cls ? (data as NativeData) : new cls(data.buffer, data.byteOffset, data.length);
+function viewAs(data: TensorData, width: (typeof WIDTH)[number]): NativeData {
+  return new width.view(data.buffer, data.byteOffset, data.length);
+}
+
+/** What `array.fill(padValue)` stores in one element of `dtype`, as raw bits: the pad means what it always meant. */
+function padBitsOf(dtype: TensorDtype, padValue: number): bigint {
+  const one = allocateData(dtype, 1);
+  if (one instanceof BigInt64Array || one instanceof BigUint64Array) one[0] = BigInt(padValue);
+  else one[0] = padValue;
+  const bytes = new Uint8Array(one.buffer);
+  let bits = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) bits = (bits << 8n) | BigInt(bytes[i]!);
+  return bits;
 }
 
 /**
- * Concatenation as the addon's gather: every row of every input (a view, no copy) becomes one tensor to stack,
- * padded to the batch row. False where the TypeScript path must run (no addon, path 'typescript', an odd pad).
+ * Concatenation as serve's stack (the addon's gather, or its TypeScript reference): every row of every input (a
+ * view, no copy) is one tensor to stack, padded to the batch row, through a view of the dtype's element width.
  */
-function nativeGather(tensors: readonly TensorLike[], dtype: TensorDtype, out: number[], data: TensorData, padValue: number, path: CopyPath | undefined): boolean {
-  if (path === 'typescript') return false;
-  const width = sameWidth(dtype, padValue);
-  if (!width || out.length - 1 > 8) {
-    if (path === 'native') throw new TensorShapeError(`the native copy cannot batch ${dtype} of rank ${out.length - 1} padded with ${padValue}: use path 'auto'`);
-    return false;
-  }
+function gatherRows(tensors: readonly TensorLike[], dtype: TensorDtype, out: number[], data: TensorData, padValue: number, path: CopyPath | undefined): void {
+  const width = WIDTH[data.BYTES_PER_ELEMENT]!;
   const rows: Tensor[] = [];
   for (const t of tensors) {
     const rowShape = t.shape.slice(1);
     const rowSize = elementCount(rowShape);
-    const whole = viewAs(t.data, width.as);
+    const whole = viewAs(t.data, width);
     for (let r = 0; r < t.shape[0]; r++) rows.push({ dtype: width.as, shape: rowShape, data: whole.subarray(r * rowSize, (r + 1) * rowSize) } as Tensor);
   }
-  if (rows.length === 0) return false;
-  try {
-    stack(rows, { padValue: width.pad, padTo: out.slice(1), out: viewAs(data, width.as), path: path ?? 'auto' });
-  } catch (err) {
-    // No addon under 'auto': the TypeScript loops below.
-    if (path === undefined || path === 'auto') {
-      if ((err as { code?: string }).code === 'TROUPE_ERR_NATIVE_MISSING') return false;
-    }
-    throw err;
-  }
-  return true;
+  if (rows.length === 0) return; // no rows: an empty batch, nothing to copy
+  stack(rows, { padBits: padBitsOf(dtype, padValue), padTo: out.slice(1), out: viewAs(data, width), path });
 }
 
 function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype: TensorDtype; rank: number } {
@@ -187,54 +149,4 @@ function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype:
     }
   });
   return { dtype, rank };
-}
-
-function fill(data: TensorData, value: number): void {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(BigInt(value));
-  else (data as Float32Array).fill(value);
-}
-
-// Copies a dense `srcShape` tensor into the top-left corner of a `dstShape` one starting at `dstOffset`.
-function copyPadded(src: TensorData, srcShape: readonly number[], dst: TensorData, dstShape: readonly number[], dstOffset: number): void {
-  const rank = srcShape.length;
-  const rows = srcShape[0];
-  const dstRow = [rows, ...dstShape.slice(1)];
-  const view = dst.subarray(dstOffset, dstOffset + elementCount(dstRow)) as TensorData;
-  copyRegion(src, srcShape, view, dstRow, srcShape, rank);
-}
-
-// Copies region [0, region[d]) of every dim from src (shape srcShape) to dst (shape dstShape), one contiguous run of the last dim at a time.
-function copyRegion(
-  src: TensorData,
-  srcShape: readonly number[],
-  dst: TensorData,
-  dstShape: readonly number[],
-  region: readonly number[],
-  rank = region.length,
-): void {
-  if (rank === 0) {
-    (dst as Float32Array)[0] = (src as Float32Array)[0];
-    return;
-  }
-  const srcStrides = strides(srcShape);
-  const dstStrides = strides(dstShape);
-  const last = region[rank - 1];
-  const walk = (dim: number, srcBase: number, dstBase: number): void => {
-    if (dim === rank - 1) {
-      (dst as Float32Array).set((src as Float32Array).subarray(srcBase, srcBase + last), dstBase);
-      return;
-    }
-    for (let i = 0; i < region[dim]; i++) walk(dim + 1, srcBase + i * srcStrides[dim], dstBase + i * dstStrides[dim]);
-  };
-  walk(0, 0, 0);
-}
-
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
 }

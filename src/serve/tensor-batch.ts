@@ -27,6 +27,8 @@ export interface StackOptions {
   /** Array to write the batch into; it must hold exactly the batch. */
   out?: TensorData;
   path?: CopyPath;
+  /** The pad as the raw bits of one element, instead of padValue (models' batches: any dtype through a same-width view). */
+  padBits?: bigint;
 }
 
 export interface Stacked<D extends DType = DType> {
@@ -151,7 +153,7 @@ export function stack<D extends DType>(tensors: readonly Tensor<D>[], options: S
   if (!(out instanceof (ARRAY_OF[dtype] as unknown as typeof Float32Array)) || out.length !== n) {
     throw new TensorShapeError(`stack: options.out must be a ${ARRAY_OF[dtype].name} of ${n} elements for a [${rows}, ${row}] batch`);
   }
-  const bits = padBits(dtype, options.padValue ?? 0);
+  const bits = options.padBits ?? padBits(dtype, options.padValue ?? 0);
   if (native) {
     try {
       loadNative().gather(tensors as Tensor[], out, row, rows, bits);

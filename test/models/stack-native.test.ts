@@ -1,7 +1,7 @@
 // The model path's batch copies through the addon and through TypeScript give the same bytes: every dtype (through
 // a same-width view), ragged dims, pad values, memory from an allocator that held an earlier batch.
 import t from 'tap';
-import { concatTensors, stackTensors, tensor, type TensorDtype, type TensorLike } from '../../src/models/index.ts';
+import { concatTensors, cropTensor, stackTensors, tensor, type TensorDtype, type TensorLike } from '../../src/models/index.ts';
 import { allocateData } from '../../src/models/tensor.ts';
 import { nativeAvailable } from '../../src/native/index.ts';
 
@@ -50,12 +50,29 @@ t.test('stackTensors and float pads: NaN, negative, a fractional value', { skip:
   }
 });
 
-t.test('the default path is the addon where built; what it cannot do exactly stays in TypeScript', async t => {
-  const parts = [filled('int16', [1, 2], 1), filled('int16', [1, 3], 2)];
-  const auto = concatTensors(parts, { padValue: -1 });
-  t.same(Array.from(auto.batch.data as Int16Array).slice(0, 3), [(parts[0].data as Int16Array)[0], (parts[0].data as Int16Array)[1], -1], 'a 16-bit pad of -1 is -1');
-  if (nativeAvailable()) t.throws(() => concatTensors(parts, { padValue: -1, path: 'native' }), { code: 'TROUPE_ERR_SHAPE_MISMATCH', message: /use path 'auto'/ });
-  const integral = concatTensors([filled('int32', [1, 2], 1), filled('int32', [1, 3], 2)], { padValue: 0.5 });
-  t.equal((integral.batch.data as Int32Array)[2], 0, 'a fractional pad in an int32 batch is what the TypeScript fill makes of it');
+t.test('a pad means what array.fill makes of it, on both paths: 16-bit -1, a fractional int32 pad, NaN in int8', { skip: !nativeAvailable() && 'the addon is not built' }, async t => {
+  const cases: Array<[TensorDtype, number, unknown]> = [['int16', -1, -1], ['uint16', -1, 65535], ['float16', 15360, 15360], ['int32', 0.5, 0], ['int8', Number.NaN, 0], ['uint8', 300, 44]];
+  for (const [dtype, padValue, expected] of cases) {
+    const parts = [filled(dtype, [1, 2], 1), filled(dtype, [1, 3], 2)];
+    for (const path of ['native', 'typescript'] as const) {
+      const { batch } = concatTensors(parts, { padValue, allocate: dirty, path });
+      t.equal((batch.data as Int16Array)[2], expected, `${dtype} pad ${padValue} (${path})`);
+    }
+  }
   t.throws(() => concatTensors([filled('float32', [1, 2], 1), filled('int32', [1, 2], 2)], { path: 'native' }), /dtype int32.*float32/, 'checks before either path');
+});
+
+t.test('cropTensor copies the region out through the same scatter for any dtype', async t => {
+  const whole = filled('float64', [2, 3], 1);
+  const crop = cropTensor(whole, [2, 2]);
+  const w = whole.data as Float64Array;
+  t.ok(crop.data instanceof Float64Array);
+  t.same(Array.from(crop.data as Float64Array), [w[0], w[1], w[3], w[4]]);
+  t.equal(crop.data.buffer.byteLength, 4 * 8, 'its own buffer');
+});
+
+t.test('an input with no rows makes an empty batch', async t => {
+  const { batch, counts } = concatTensors([tensor('float32', [0, 2], new Float32Array(0)), tensor('float32', [0, 2], new Float32Array(0))]);
+  t.same(batch.shape, [0, 2]);
+  t.same(counts, [0, 0]);
 });
