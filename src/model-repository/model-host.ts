@@ -212,7 +212,9 @@ function view(input: WireInput, body: Uint8Array | undefined, allocate: Allocate
   const Ctor = typedArrayFor(input.dtype);
   const start = body!.byteOffset + input.offset!;
   const count = input.byteLength! / Ctor.BYTES_PER_ELEMENT;
-  if (start % Ctor.BYTES_PER_ELEMENT === 0) return new (Ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => TensorData)(body!.buffer, start, count);
+  // Shared memory 8-byte aligned is what ORT's input path reads fast (aliased, or copied by V8 at full speed).
+  const align = body!.buffer instanceof SharedArrayBuffer ? 8 : Ctor.BYTES_PER_ELEMENT;
+  if (start % align === 0) return new (Ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => TensorData)(body!.buffer, start, count);
   const copy = allocate(input.dtype, count);
   copyBytes(new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength), 0, bytesOf(input, body));
   return copy;
