@@ -502,6 +502,8 @@ function encodeCompact(batch: readonly object[], store: ObjectStore | undefined)
   return scratch.slice(0, pos);
 }
 
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
 function readAscii(bytes: Uint8Array, at: number): string {
   const n = bytes[at]!;
   let s = '';
@@ -605,9 +607,9 @@ function decodeCompact(bytes: Uint8Array): object[] {
         const mm = flags & CALL_MODEL ? readKey() : undefined;
         let tc: string | undefined;
         if (flags & CALL_TRACE) {
-          // One call for the carrier's ~70 characters, not a string concatenation per character.
+          // The carrier's ~70 ASCII bytes in one native call, not a string concatenation per character.
           const n = bytes[at]!;
-          tc = String.fromCharCode.apply(null, bytes.subarray(at + 1, at + 1 + n) as unknown as number[]);
+          tc = latin1Slice.call(bytes, at + 1, at + 1 + n);
           at += 1 + n;
         }
         const a = new Array(argc);
