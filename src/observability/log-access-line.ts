@@ -20,7 +20,7 @@ const NUMBER_BYTES = 24;
 /** A string takes at most 6 bytes per character escaped, plus its quotes; an absent one is `null`. */
 const stringBound = (v: string | undefined) => (v === undefined ? 4 : 2 + 6 * v.length);
 
-type Writable = Buffer & { utf8Write(s: string, at: number): number };
+type Writable = Buffer & { utf8Write(s: string, at: number): number; latin1Write(s: string, at: number): number };
 
 /** The timestamp and the key after it, as bytes, for the last time seen (under load many lines share it). */
 let lastTime: string | undefined;
@@ -82,11 +82,21 @@ export function writeAccessLine(buf: Buffer, at: number, e: AccessLogEntry): num
   }
   if (e.traceId !== undefined) {
     at = put(buf, at, TRACE_ID);
-    at = str(buf, at, e.traceId);
+    at = TRACE_HEX.test(e.traceId) ? hex(buf, at, e.traceId) : str(buf, at, e.traceId);
   }
   buf[at] = 0x7d; // }
   buf[at + 1] = 0x0a;
   return at + 2;
+}
+
+/** A W3C trace id: 32 lower-case hex digits, written in one native call (a loop per character cost 0.1 µs). */
+const TRACE_HEX = /^[0-9a-f]{32}$/;
+
+function hex(buf: Buffer, at: number, v: string): number {
+  buf[at] = 0x22;
+  const end = at + 1 + (buf as Writable).latin1Write(v, at + 1);
+  buf[end] = 0x22;
+  return end + 1;
 }
 
 function put(buf: Buffer, at: number, bytes: Uint8Array): number {

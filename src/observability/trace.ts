@@ -50,9 +50,13 @@ export const newSpanId = (): string => randomHex(8);
  * flags kept), or a new trace when the request had none, followed by the request id.
  */
 export function traceCarrier(incoming: string | undefined, requestId: string): string {
+  if (incoming === undefined) {
+    const ids = randomHex(24); // trace id and span id in one hex conversion
+    return `00-${ids.slice(0, 32)}-${ids.slice(32)}-01${requestId}`;
+  }
   const parent = parseTraceparent(incoming);
   return parent === undefined
-    ? `00-${newTraceId()}-${newSpanId()}-01${requestId}`
+    ? traceCarrier(undefined, requestId)
     : `00-${parent.traceId}-${newSpanId()}-${parent.flags}${requestId}`;
 }
 
