@@ -9,3 +9,13 @@ export class Noop {
     return 'ok';
   }
 }
+
+/** The same route with no deployment options at all: what a new user gets (issue 22's defaults row). */
+@deployment()
+@ingress({ title: 'no-op, default options', version: '1' })
+export class NoopDefaults {
+  @get('/')
+  root(): string {
+    return 'ok';
+  }
+}

@@ -55,6 +55,10 @@ export const measurements: Measurement[] = [
   { name: 'uws-worker-echo', start: nodeServer('uws-worker-echo.ts') },
   { name: 'troupe-1-replica', start: troupeServer('troupe-server.ts', '1') },
   { name: 'troupe-2-replicas', start: troupeServer('troupe-server.ts', '2') },
+  // No deployment options at all (noop-app.ts NoopDefaults): the defaults a new user gets must reach the goal too.
+  { name: 'troupe-1-replica-defaults', start: troupeServer('troupe-server.ts', '1', '--defaults') },
+  // The same with maxOngoingRequests 5, every deployment's default until 2026-12: the before of the row above.
+  { name: 'troupe-1-replica-max-ongoing-5', start: troupeServer('troupe-server.ts', '1', '--max-ongoing-5') },
   // uvicorn below runs with access_log=False: this row is the like-for-like comparison.
   { name: 'troupe-1-replica-no-log', start: troupeServer('troupe-server.ts', '1', '--no-access-log') },
   // Metrics (on by default in every row above) off: what counting each request costs.
@@ -173,7 +177,7 @@ function renderRatios(rows: Row[]): string {
     `| at c=${top} | vs uws-hello (goal >= 50%) | vs uws-worker-echo | vs fastapi, no log | vs fastapi-access-log | vs fastapi-uvloop, no log |`,
     '|---|---:|---:|---:|---:|---:|',
   ];
-  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-no-log', 'troupe-1-replica-metrics-off', 'troupe-proxy-in-thread']) {
+  for (const name of ['troupe-1-replica', 'troupe-2-replicas', 'troupe-1-replica-defaults', 'troupe-1-replica-max-ongoing-5', 'troupe-1-replica-no-log', 'troupe-1-replica-metrics-off', 'troupe-proxy-in-thread']) {
     const t = rps(name);
     if (!Number.isFinite(t)) continue;
     out.push(`| ${name} | ${pct(t, rps('uws-hello'))} | ${pct(t, rps('uws-worker-echo'))} | ${times(t, rps('fastapi'))} | ${times(t, rps('fastapi-access-log'))} | ${times(t, rps('fastapi-uvloop'))} |`);
