@@ -1,6 +1,7 @@
 // Gather of 64 request tensors of 150 KB into one batch: the addon against a
 // TypedArray.set loop in the same run, plus the padded (ragged) case against the
-// TypeScript reference. On a machine with a GPU see gpu-check.mjs beside this file.
+// TypeScript reference; then the model path (OnnxModel.runBatch): its input gather through the addon against its
+// TypeScript path, and outputs written in place against copied. On a machine with a GPU see gpu-check.mjs.
 //   node --import tsx bench/native-batching/index.ts [--seconds 2]
 import { gather, gatherAsync, gatherReference, nativeAvailable, type Tensor } from '../../src/native/index.ts';
 
@@ -59,3 +60,39 @@ const raggedOut = new Float32Array(gatherReference(ragged, { padDims: [0] }).bat
 const ref = measure('ragged: gatherReference (TypeScript)', () => gatherReference(ragged, { padDims: [0], out: raggedOut }));
 const natRagged = measure('ragged: gather (native, pads on the fly)', () => gather(ragged, { padDims: [0], out: raggedOut }));
 console.log(`ratio native/reference (ragged): ${(natRagged / ref).toFixed(2)}`);
+
+// ---- the model path: OnnxModel.runBatch's input gather and its outputs, in the same run ----
+// Inputs: 16 OCR recognizer crops [1, 3, 48, W], W from 100 to 320, padded to the widest (what runBatch does).
+// Model-path gather: models' concatTensors through the addon against its TypeScript loops. Outputs: a one-node
+// model (Relu, output as large as its input: 2.9 MB a batch) with ORT writing into arrays allocated for the batch
+// and requests getting views, against ORT allocating and every request getting a copy (the previous behaviour).
+const { concatTensors, OnnxModel, tensor } = await import('../../src/models/index.ts');
+const { oneNodeModel } = await import('../../test/models/tiny-onnx.ts');
+type Inputs = { x: ReturnType<typeof tensor> };
+const crop = (width: number, seed: number): Inputs => {
+  const data = new Float32Array(3 * 48 * width);
+  for (let i = 0; i < data.length; i++) data[i] = ((i + seed) % 251) / 251;
+  return { x: tensor('float32', [1, 3, 48, width], data) };
+};
+const crops: Inputs[] = Array.from({ length: 16 }, (_, i) => crop(100 + ((i * 37) % 221), i));
+const parts = crops.map(c => c.x);
+const spare = new Float32Array(16 * 3 * 48 * 320);
+const allocate = (_dtype: string, length: number) => spare.subarray(0, length); // runBatch reuses its input buffers: so does this
+const tsGather = measure('model path gather: TypeScript (16 x [1,3,48,100..320])', () => void concatTensors(parts, { allocate, path: 'typescript' }));
+const natGather = measure('model path gather: addon', () => void concatTensors(parts, { allocate, path: 'native' }));
+console.log(`ratio addon/TypeScript (model path gather): ${(natGather / tsGather).toFixed(2)}`);
+
+const relu = await OnnxModel.load(oneNodeModel({
+  op: 'Relu',
+  inputs: [{ name: 'x', elemType: 1, shape: ['n', 3, 48, 320] }],
+  outputs: [{ name: 'y', elemType: 1, shape: ['n', 3, 48, 320] }],
+}), { name: 'relu', warmup: false });
+const wide: Inputs[] = Array.from({ length: 16 }, (_, i) => crop(320, i));
+const copied = await measureAsync('runBatch outputs: ORT allocates, each request copied', () => relu.runBatch(wide, { outputsInPlace: false, results: 'copy' }));
+const inPlace = await measureAsync('runBatch outputs: in place, each request a view', () => relu.runBatch(wide, { results: 'view' }));
+const inPlaceCopy = await measureAsync('runBatch outputs: in place, each request copied', () => relu.runBatch(wide));
+console.log(`ratio in place (views)/copied: ${(inPlace / copied).toFixed(2)}; in place (copies)/copied: ${(inPlaceCopy / copied).toFixed(2)}`);
+const tsBatch = await measureAsync('runBatch ragged crops, gather in TypeScript', () => relu.runBatch(crops, { copyPath: 'typescript', results: 'view' }));
+const natBatch = await measureAsync('runBatch ragged crops, gather in the addon', () => relu.runBatch(crops, { copyPath: 'native', results: 'view' }));
+console.log(`ratio addon/TypeScript (whole runBatch, ragged): ${(natBatch / tsBatch).toFixed(2)}`);
+await relu.dispose();
