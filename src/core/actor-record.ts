@@ -10,6 +10,7 @@ import { lazyIterator } from './iterators.ts';
 import { snapshot } from './topics.ts';
 import type { ActorAddress, ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
 import type { ObjectStore } from '../store/index.ts';
+import { receiveLogBatch } from '../observability/index.ts';
 import { coreModule } from './worker-entry.ts';
 
 export type ActorState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'dead';
@@ -220,6 +221,9 @@ export class ActorRecord {
             return;
           case 'stopped':
             this.#stopped?.();
+            return;
+          case 'log':
+            receiveLogBatch(message);
             return;
         }
       });

@@ -12,6 +12,7 @@ import { WorkerConnector } from './worker-connector.ts';
 import { deliver } from './topics.ts';
 import type { ActorWorkerData, MainToWorker, WorkerToMain } from './protocol.ts';
 import { attachWorkerStore, type WorkerStoreData } from '../store/index.ts';
+import { setLogTransport } from '../observability/index.ts';
 
 const data = workerData as ActorWorkerData;
 const port = parentPort!;
@@ -22,6 +23,8 @@ registerConnector(data.runtimeId, connector);
 setThreadContext({ runtimeId: data.runtimeId, actorLabel: data.label, lookup: name => connector.lookup(name) });
 
 for (const [topic, value] of data.topics) deliver(topic, value);
+// A replica's log lines go to the main thread on this thread's control port (see installReplicaLogging).
+setLogTransport(batch => post({ t: 'log', replica: batch.replica, lines: batch.lines }));
 
 let server: CallServer | undefined;
 

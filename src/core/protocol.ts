@@ -36,7 +36,9 @@ export interface ReadyControl { t: 'ready'; methods: string[]; streams: string[]
 export interface InitFailedControl { t: 'init-failed'; error: ErrorRecord }
 export interface ConnectControl { t: 'connect'; req: number; actorId?: number; name?: string }
 export interface StoppedControl { t: 'stopped' }
-export type WorkerToMain = ReadyControl | InitFailedControl | ConnectControl | StoppedControl;
+/** A replica's log lines of one turn (observability's LogBatch), for the main thread's output and recent lines. */
+export interface LogControl { t: 'log'; replica: string; lines: string[] }
+export type WorkerToMain = ReadyControl | InitFailedControl | ConnectControl | StoppedControl | LogControl;
 
 /** What identifies an actor across threads: enough to ask the main thread for a connection. */
 export interface ActorAddress {

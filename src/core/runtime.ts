@@ -17,7 +17,6 @@ import { setThreadContext } from './thread-context.ts';
 import { park, parksHere } from './import-window.ts';
 import { deliver } from './topics.ts';
 import { HolderTable, ObjectStore, registerStore, threadObjectStore, unregisterStore, type WorkerStoreData } from '../store/index.ts';
-import { releaseLogCollector, retainLogCollector } from '../observability/index.ts';
 
 export interface RuntimeOptions {
   /** Most actors alive at once (default 256). */
@@ -103,7 +102,6 @@ export class Runtime implements Connector {
     if (options.objectStore !== false) this.#openStore(options.objectStore ?? {}, maxActors + taskThreads + 8);
     registerConnector(this.id, this);
     runtimes.add(this);
-    retainLogCollector(); // replicas' log lines reach this thread's output and recent-lines ring
     setThreadContext({ runtimeId: this.id, lookup: async name => this.lookupName(name) });
   }
 
@@ -241,7 +239,6 @@ export class Runtime implements Connector {
     this.#actors.clear();
     this.#names.clear();
     unregisterConnector(this.id);
-    releaseLogCollector();
     const next = currentRuntime();
     setThreadContext(next ? { runtimeId: next.id, lookup: async name => next.lookupName(name) } : undefined);
   }

@@ -15,8 +15,8 @@ export {
 export { LOG_LEVELS, LOG_FORMATS, type AccessLogEntry, type HttpLogger, type LogLevel, type LogFormat } from './log-types.ts';
 export { jsonLinesLogger, textLinesLogger, silentLogger, defaultHttpLogger, httpLogger } from './log-access.ts';
 export { accessLineBound, writeAccessLine } from './log-access-line.ts';
-export { installReplicaLogging, type ReplicaLogging } from './log-replica.ts';
-export { retainLogCollector, releaseLogCollector, recentLogs, logRingStats, keepLine, LINES_PER_REPLICA, MAX_QUERY_LIMIT, type LogLine, type LogQuery } from './log-ring.ts';
+export { installReplicaLogging, setLogTransport, type ReplicaLogging, type LogBatch } from './log-replica.ts';
+export { receiveLogBatch, recentLogs, logRingStats, keepLine, LINES_PER_REPLICA, MAX_QUERY_LIMIT, type LogLine, type LogQuery } from './log-ring.ts';
 export { LoggingOptionError, LogQueryError } from './log-errors.ts';
 export {
   TRACEPARENT_HEADER, parseTraceparent, traceCarrier, traceInfo, isCarrier, currentCarrier, setTraceSource,

@@ -1,11 +1,9 @@
 // A replica thread's logging: its lines carry its application, deployment and replica, console.* goes through
-// the logger, its deployment's level applies, and the lines go to the main thread in one message per turn, where
-// they are written out and kept in the replica's recent lines (log-ring.ts).
+// the logger, its deployment's level applies, and the lines go to the main thread in one message per turn (on
+// the thread's control port, which the actor core hands over with setLogTransport), where they are written out
+// and kept in the replica's recent lines (log-ring.ts).
 import { captureConsole, setForward, setThreadLogging } from './log.ts';
 import type { LogLevel } from './log-types.ts';
-
-/** The BroadcastChannel replica lines travel on (every thread of the process can reach it by name). */
-export const LOG_CHANNEL = 'troupe:logs';
 
 /** What a replica posts: its name and the JSON lines of one turn. */
 export interface LogBatch {
@@ -25,14 +23,19 @@ export interface ReplicaLogging {
 const MAX_LINES_PER_TURN = 10_000;
 
 let installed = false;
+let transport: ((batch: LogBatch) => void) | undefined;
+
+/** @internal The actor core's worker says how a batch of lines reaches the main thread. */
+export function setLogTransport(send: (batch: LogBatch) => void): void {
+  transport = send;
+}
 
 /** Called once in a replica's thread, before the user's class is built. */
 export function installReplicaLogging(r: ReplicaLogging): void {
-  if (installed) return;
+  if (installed || transport === undefined) return; // not in an actor's thread: lines stay on this thread's output
   installed = true;
+  const send = transport;
   setThreadLogging({ application: r.application, deployment: r.deployment, replica: r.replica }, r.level);
-  const channel = new BroadcastChannel(LOG_CHANNEL);
-  (channel as unknown as { unref(): void }).unref();
   let lines: string[] = [];
   let dropped = 0;
   let scheduled = false;
@@ -45,7 +48,7 @@ export function installReplicaLogging(r: ReplicaLogging): void {
     if (lines.length === 0) return;
     const batch: LogBatch = { replica: r.replica, lines };
     lines = [];
-    channel.postMessage(batch);
+    send(batch);
   };
   setForward(line => {
     if (lines.length >= MAX_LINES_PER_TURN) {

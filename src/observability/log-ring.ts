@@ -1,9 +1,10 @@
-// The main thread's side of replica logs: each line a replica sends is written out (log.ts's writeLine, in the
+// The main thread's side of replica logs: each line a replica sends (its actor's control port hands the batch to
+// receiveLogBatch) is written out (log.ts's writeLine, in the
 // process's format) and kept in a ring of that replica's recent lines, which GET /api/logs reads. Bounded: a
 // fixed number of lines per replica, a cap on a kept line's size, and a cap on replicas remembered (the least
 // recently heard from goes first). Lines are kept as the JSON text they came as and parsed only when read.
 import { LogQueryError } from './log-errors.ts';
-import { LOG_CHANNEL, type LogBatch } from './log-replica.ts';
+import type { LogBatch } from './log-replica.ts';
 import { writeLine } from './log.ts';
 
 export const LINES_PER_REPLICA = 200;
@@ -55,30 +56,14 @@ function shorten(line: string): string {
   }
 }
 
-function receive(batch: LogBatch): void {
+/** A replica's batch of lines: written out in the process's format and kept in its ring. */
+export function receiveLogBatch(batch: LogBatch): void {
   if (typeof batch?.replica !== 'string' || !Array.isArray(batch.lines)) return;
   for (const line of batch.lines) {
     if (typeof line !== 'string') continue;
     writeLine(line);
     keepLine(batch.replica, line);
   }
-}
-
-let channel: InstanceType<typeof BroadcastChannel> | undefined;
-let holders = 0;
-
-/** Starts taking replica lines (the runtime does, for as long as it runs); counted, so runtimes can overlap. */
-export function retainLogCollector(): void {
-  if (holders++ > 0) return;
-  channel = new BroadcastChannel(LOG_CHANNEL);
-  channel.onmessage = (event: MessageEvent) => receive(event.data as LogBatch);
-  (channel as unknown as { unref(): void }).unref();
-}
-
-export function releaseLogCollector(): void {
-  if (holders === 0 || --holders > 0) return;
-  channel?.close();
-  channel = undefined;
 }
 
 export interface LogLine {
