@@ -3,7 +3,8 @@
 // deployment (its `logLevel`, applied in its replicas). Lines carry the request and trace ids of the call being
 // served (mixin) and, in a replica, its application, deployment and replica (bindings set at its start).
 import { format as formatArgs } from 'node:util';
-import pino, { type Logger as PinoLogger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger as PinoLogger } from 'pino';
 import { LoggingOptionError } from './log-errors.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log-types.ts';
 import { carrierRequestId, carrierTraceId, currentCarrier } from './trace.ts';
@@ -54,7 +55,7 @@ export function configureLogging(options: Partial<LoggingSettings>): void {
   process.env.TROUPE_LOG_LEVEL = next.level;
   process.env.TROUPE_LOG_FORMAT = next.format;
   process.env.TROUPE_ACCESS_LOG = next.accessLog ? '1' : '0';
-  root.level = next.level;
+  if (rootLogger !== undefined) rootLogger.level = threadLevel ?? next.level;
 }
 
 // ---- where lines go ----
@@ -132,16 +133,29 @@ const destination = {
   },
 };
 
-const root: PinoLogger = pino(
-  {
-    level: settings.level,
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: label => ({ level: label }) },
-    mixin: traceFields,
-  },
-  destination,
-);
+// pino is loaded on the first line a thread writes: loading it took ~25 ms, which every worker thread (task
+// workers, actors that never log) would otherwise pay at start.
+let rootLogger: PinoLogger | undefined;
+let threadBindings: Record<string, unknown> | undefined;
+let threadLevel: LogLevel | undefined;
+
+function root(): PinoLogger {
+  if (rootLogger === undefined) {
+    const pino = createRequire(import.meta.url)('pino') as typeof import('pino');
+    rootLogger = pino(
+      {
+        level: threadLevel ?? settings.level,
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: label => ({ level: label }) },
+        mixin: traceFields,
+      },
+      destination,
+    );
+    if (threadBindings !== undefined) rootLogger.setBindings(threadBindings);
+  }
+  return rootLogger;
+}
 
 /**
  * troupe's logger for this thread (pino's API: `logger().info({ key: 1 }, 'message')`). Inside a replica its
@@ -150,13 +164,17 @@ const root: PinoLogger = pino(
  * `bindings` give a child logger with those fields on each line.
  */
 export function logger(bindings?: Record<string, unknown>): Logger {
-  return bindings === undefined ? root : root.child(bindings);
+  return bindings === undefined ? root() : root().child(bindings);
 }
 
 /** @internal Fields every line of this thread carries, and its level (a replica's deployment sets both). */
 export function setThreadLogging(bindings: Record<string, unknown>, level: LogLevel | undefined): void {
-  root.setBindings(bindings);
-  root.level = level ?? settings.level;
+  threadBindings = bindings;
+  threadLevel = level;
+  if (rootLogger !== undefined) {
+    rootLogger.setBindings(bindings);
+    rootLogger.level = level ?? settings.level;
+  }
 }
 
 // ---- console capture ----
@@ -173,7 +191,8 @@ export function captureConsole(): void {
     savedConsole[method] = console[method];
     const level = CONSOLE_LEVELS[method];
     console[method] = (...args: unknown[]) => {
-      if (root.isLevelEnabled(level)) root[level](formatArgs(...args));
+      const log = root();
+      if (log.isLevelEnabled(level)) log[level](formatArgs(...args));
     };
   }
 }
