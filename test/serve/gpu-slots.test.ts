@@ -82,8 +82,9 @@ t.test('slot life follows the replica: death, restart, scale-down and delete giv
   await until('two slots out', () => hostPool().slots === 2);
   const before = new Set(running(controller, 'life').map(r => r.name));
 
-  // Death: the controller restarts the replica; the dead one's slot came back (2 out, not 3).
-  await h.crash();
+  // Death of a replica that leaked slot memory: the controller restarts it; the dead one's slot, buffers and all,
+  // came back (2 out, not 3, and only the new slots' quotas in use).
+  await h.leakAndCrash(4 * MB);
   await until('a replacement runs', () => {
     const now = running(controller, 'life');
     return now.length === 2 && now.some(r => !before.has(r.name));
