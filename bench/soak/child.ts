@@ -47,8 +47,17 @@ export async function startSoakServer(env: Record<string, string> = {}): Promise
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the soak server exited (${code}):\n${output.slice(-2000)}`)));
   });
-  child.stdout!.removeAllListeners('data').resume();
-  child.stderr!.removeAllListeners('data').resume();
+  child.stdout!.removeAllListeners('data');
+  child.stderr!.removeAllListeners('data');
+  // The last of what it prints, shown if it exits before stop(): why a soak server died is a finding.
+  let tail = '';
+  const keep = (c: Buffer) => (tail = (tail + c.toString()).slice(-8000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`the soak server exited (code ${code}, signal ${signal}); its last output:\n${tail}`);
+  });
   let seq = 0;
   const ask = <T>(body: object): Promise<T> =>
     new Promise((resolve) => {
@@ -59,6 +68,7 @@ export async function startSoakServer(env: Record<string, string> = {}): Promise
         resolve(m as T);
       };
       child.on('message', onMessage);
+      if (!child.connected) throw new Error('the soak server is gone');
       child.send({ id, ...body });
     });
   return {
@@ -67,7 +77,8 @@ export async function startSoakServer(env: Record<string, string> = {}): Promise
     memory: () => ask<Memory>({ memory: true }),
     kill: async (deployment) => (await ask<{ killed?: string; error?: string }>({ kill: deployment })).killed ?? 'none',
     async stop() {
-      if (child.exitCode !== null) return;
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await once(child, 'exit');
