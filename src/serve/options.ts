@@ -110,8 +110,8 @@ const knownAutoscaling = [
 
 /** Ray Serve's default for a replica's concurrent calls. */
 export const DEFAULT_MAX_ONGOING = 5;
-/** The default for a class that takes HTTP requests: with 5, the proxy queued a no-op route at 26-34% of raw
- *  uWS, with 100 it reached 50-60% (bench/results/http-noop.md, row troupe-1-replica-defaults). */
+/** The default for a class that takes HTTP requests: with 5 the proxy queued a no-op route (47% of raw uWS), with
+ *  100 it served 62%, as with 1000 (bench/results/http-noop.md, rows troupe-1-replica-max-ongoing-5 and -defaults). */
 export const DEFAULT_MAX_ONGOING_HTTP = 100;
 
 /** What a deployment's class implies for its defaults (see defaultsFor in deployment.ts). */
