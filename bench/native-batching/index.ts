@@ -15,7 +15,7 @@ function setLoop(): void {
   for (let i = 0; i < N; i++) out.set(tensors[i]!.data as Float32Array, i * ELEMS);
 }
 
-function measure(name: string, fn: () => void): number {
+function measure(name: string, fn: () => void, bytes = N * ELEMS * 4): number {
   for (let i = 0; i < 20; i++) fn();
   let iters = 0;
   const t0 = process.hrtime.bigint();
@@ -26,7 +26,7 @@ function measure(name: string, fn: () => void): number {
     elapsed = Number(process.hrtime.bigint() - t0);
   }
   const ms = elapsed / 1e6 / iters;
-  console.log(`${name.padEnd(48)} ${ms.toFixed(3)} ms/batch  ${((N * ELEMS * 4) / (ms / 1e3) / 1e9).toFixed(2)} GB/s  (${iters} iterations)`);
+  console.log(`${name.padEnd(48)} ${ms.toFixed(3)} ms/batch  ${(bytes / (ms / 1e3) / 1e9).toFixed(2)} GB/s  (${iters} iterations)`);
   return ms;
 }
 
@@ -78,8 +78,9 @@ const crops: Inputs[] = Array.from({ length: 16 }, (_, i) => crop(100 + ((i * 37
 const parts = crops.map(c => c.x);
 const spare = new Float32Array(16 * 3 * 48 * 320);
 const allocate = (_dtype: string, length: number) => spare.subarray(0, length); // runBatch reuses its input buffers: so does this
-const tsGather = measure('model path gather: TypeScript (16 x [1,3,48,100..320])', () => void concatTensors(parts, { allocate, path: 'typescript' }));
-const natGather = measure('model path gather: addon', () => void concatTensors(parts, { allocate, path: 'native' }));
+const batchBytes = 16 * 3 * 48 * Math.max(...parts.map(p => p.shape[3]!)) * 4; // written, padding included
+const tsGather = measure('model path gather: TypeScript (16 x [1,3,48,100..320])', () => void concatTensors(parts, { allocate, path: 'typescript' }), batchBytes);
+const natGather = measure('model path gather: addon', () => void concatTensors(parts, { allocate, path: 'native' }), batchBytes);
 console.log(`ratio addon/TypeScript (model path gather): ${(natGather / tsGather).toFixed(2)}`);
 
 const relu = await OnnxModel.load(oneNodeModel({
