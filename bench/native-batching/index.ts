@@ -91,7 +91,7 @@ const relu = await OnnxModel.load(oneNodeModel({
 const wide: Inputs[] = Array.from({ length: 16 }, (_, i) => crop(320, i));
 const copied = await measureAsync('runBatch outputs: ORT allocates, each request copied', () => relu.runBatch(wide, { outputsInPlace: false, results: 'copy' }));
 const inPlace = await measureAsync('runBatch outputs: in place, each request a view', () => relu.runBatch(wide, { results: 'view' }));
-const inPlaceCopy = await measureAsync('runBatch outputs: in place, each request copied', () => relu.runBatch(wide));
+const inPlaceCopy = await measureAsync('runBatch outputs: in place, each request copied', () => relu.runBatch(wide, { outputsInPlace: true }));
 console.log(`ratio in place (views)/copied: ${(inPlace / copied).toFixed(2)}; in place (copies)/copied: ${(inPlaceCopy / copied).toFixed(2)}`);
 await relu.dispose();
 // The whole runBatch on ragged crops: a model whose width is free, so the batch is padded to the widest crop.

@@ -85,8 +85,9 @@ export interface ModelRunBatchOptions extends ModelRunOptions {
    */
   results?: 'copy' | 'view';
   /**
-   * Let ONNX Runtime write outputs into arrays allocated for the batch (default true), where every output dim but
-   * the batch dim is fixed in the model; false: ORT allocates and its outputs are copied out.
+   * Let ONNX Runtime write outputs into arrays allocated for the batch, where every output dim but the batch dim is
+   * fixed in the model; false: ORT allocates. Default: with results 'view' (with 'copy' it measured slower:
+   * bench/results/native-batching.md).
    */
   outputsInPlace?: boolean;
   /** Which copy path stacks the inputs: the addon where built ('auto', default), or one forced (tests, benchmarks). */
@@ -420,7 +421,8 @@ export class OnnxModel {
     }
     const total = counts.reduce((a, b) => a + b, 0);
     // Fresh arrays per batch (not the spares): with results 'view' the requests' outputs live in them.
-    let into = options.outputsInPlace === false || this.#inPlaceRefused ? undefined : this.#outputArrays(options.outputs, total);
+    const inPlace = options.outputsInPlace ?? options.results === 'view';
+    let into = !inPlace || this.#inPlaceRefused ? undefined : this.#outputArrays(options.outputs, total);
     let outputs: ModelOutputs;
     try {
       outputs = await this.#run(batched, options, into);

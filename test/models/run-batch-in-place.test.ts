@@ -22,9 +22,11 @@ t.test('outputs in place: ORT writes the batch output into an array of ours; cop
   const before = model.stats.outputsInPlace;
   const copied = await model.runBatch(requests, { outputsInPlace: false });
   t.equal(model.stats.outputsInPlace, before, 'outputsInPlace: false lets ORT allocate');
-  const inPlace = await model.runBatch(requests);
-  t.equal(model.stats.outputsInPlace, before + 1, 'by default the one output is written in place');
+  t.equal((await model.runBatch(requests)) && model.stats.outputsInPlace, before, 'copies by default: ORT allocates');
+  const inPlace = await model.runBatch(requests, { outputsInPlace: true });
+  t.equal(model.stats.outputsInPlace, before + 1, 'asked for: the one output is written in place');
   const views = await model.runBatch(requests, { results: 'view' });
+  t.equal(model.stats.outputsInPlace, before + 2, 'views: in place by default');
   t.same(values(inPlace), values(copied), 'same values in place as copied');
   t.same(values(views), values(copied), 'same values as views');
   t.same(inPlace.map(r => r[OUT].shape), [[2, 2], [1, 2], [3, 2]]);
@@ -38,7 +40,7 @@ t.test('outputs in place: ORT writes the batch output into an array of ours; cop
   await model.runBatch([{ x: crops(6, 100, 9) }], { results: 'view' });
   t.same(values(views), first, 'each batch has its own output arrays');
   // Fetching a named output goes in place too; stack mode as well.
-  t.same(values(await model.runBatch(requests, { outputs: [OUT] })), values(copied));
+  t.same(values(await model.runBatch(requests, { outputs: [OUT], results: 'view' })), values(copied));
   const sample = (fill: number) => ({ x: { dtype: 'float32' as const, shape: [3, 48, 160], data: crops(1, 160, fill).data } });
   const stacked = await model.runBatch([sample(0), sample(1)], { mode: 'stack' });
   t.same(stacked.map(r => r[OUT].shape), [[2], [2]]);
