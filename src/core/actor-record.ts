@@ -40,6 +40,23 @@ export interface ActorEvents {
 }
 
 const bootUrl = new URL('./boot.mjs', import.meta.url);
+/** How long a killed thread has to end itself before it is terminated from outside. */
+export const EXIT_GRACE_MS = 5_000;
+
+// worker.terminate() while the thread is inside a native call (an ONNX Runtime run or session load) aborts the
+// whole process (the binding throws Napi::Error into a stopped environment); a thread that exits itself does so
+// between two turns. terminate() stays the fallback for a thread whose JavaScript never yields.
+async function endThread(worker: Worker): Promise<void> {
+  const exited = new Promise<void>(resolve => worker.once('exit', () => resolve()));
+  const timer = setTimeout(() => void worker.terminate(), EXIT_GRACE_MS);
+  try {
+    worker.postMessage({ t: 'exit' } satisfies MainToWorker);
+  } catch {
+    void worker.terminate();
+  }
+  await exited;
+  clearTimeout(timer);
+}
 const entryUrl = coreModule('actor-worker');
 
 export class ActorRecord {
@@ -118,7 +135,7 @@ export class ActorRecord {
     if (this.#state === 'dead') return;
     this.#killReason = reason;
     const worker = this.#worker;
-    if (worker) await worker.terminate();
+    if (worker) await endThread(worker);
     else this.#die({ reason }, true);
   }
 

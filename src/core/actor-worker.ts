@@ -45,6 +45,8 @@ port.on('message', (message: MainToWorker) => {
     case 'stop':
       void (server?.stop() ?? Promise.resolve()).then(() => post({ t: 'stopped' }));
       return;
+    case 'exit':
+      process.exit(0);
   }
 });
 

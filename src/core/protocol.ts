@@ -28,8 +28,10 @@ export interface AcceptControl { t: 'accept'; port: MessagePort }
 export interface ConnectedControl { t: 'connected'; req: number; port?: MessagePort; error?: ErrorRecord; actor?: ActorAddress }
 export interface PeerDiedControl { t: 'peer-died'; actorId: number; incarnation: number; error: ErrorRecord }
 export interface StopControl { t: 'stop' }
+/** Ends the thread from inside, between two turns of its event loop (see ActorRecord.kill). */
+export interface ExitControl { t: 'exit' }
 export interface PublishControl { t: 'publish'; topic: string; value: unknown }
-export type MainToWorker = AcceptControl | ConnectedControl | PeerDiedControl | StopControl | PublishControl;
+export type MainToWorker = AcceptControl | ConnectedControl | PeerDiedControl | StopControl | ExitControl | PublishControl;
 
 // ---- control traffic: worker → main ----
 export interface ReadyControl { t: 'ready'; methods: string[]; streams: string[] }
