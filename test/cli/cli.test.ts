@@ -101,7 +101,7 @@ t.test('build, run the written file, status, deploy changes, a rejected deploy, 
   const [code, signal] = await run.exited;
   t.equal(signal, null);
   t.equal(code, 0, 'troupe run exits 0 when stopped through the admin API');
-  t.match(run.output(), /shutdown requested through the admin API: finishing requests in flight, then stopping\ntroupe: stopped/);
+  t.match(run.output(), /shutdown requested through the admin API: finishing requests in flight \(up to 10 s, --graceful-timeout\), then stopping\ntroupe: stopped/);
 });
 
 t.test('troupe bench finds the bench harness beside the package, not in the working directory', async t => {
@@ -124,6 +124,6 @@ t.test('Ctrl-C while replicas start: a clean stop, exit code 0', async t => {
   const [code, signal] = await run.exited;
   t.equal(signal, null, 'it handled the signal');
   t.equal(code, 0);
-  t.match(run.output(), /troupe: SIGINT: finishing requests in flight, then stopping \(Ctrl-C again to force\)\ntroupe: stopped\n$/);
+  t.match(run.output(), /troupe: SIGINT: finishing requests in flight \(up to 10 s, --graceful-timeout\), then stopping \(Ctrl-C again to force\)\ntroupe: stopped\n$/);
   t.notMatch(run.output(), /listening/);
 });
