@@ -1,5 +1,5 @@
 // Request bodies: the content-type decides how the bytes become the route's `body`.
-import uWS from 'uWebSockets.js';
+import { uws } from './uws.ts';
 import { MalformedBodyError, UnsupportedMediaTypeError } from './errors.ts';
 import type { UploadedFile } from './types.ts';
 
@@ -67,7 +67,7 @@ export function formFields(params: URLSearchParams): Record<string, string | str
 
 function multipart(bytes: Uint8Array, contentTypeHeader: string): Record<string, unknown> {
   if (!/boundary=/i.test(contentTypeHeader)) throw new MalformedBodyError('multipart/form-data without a boundary');
-  const parts = uWS.getParts(bytes, contentTypeHeader);
+  const parts = uws().getParts(bytes, contentTypeHeader);
   if (!parts) throw new MalformedBodyError('could not parse the multipart/form-data body');
   if (parts.length > MAX_PARTS) throw new MalformedBodyError(`more than ${MAX_PARTS} multipart fields`);
   const out: Record<string, unknown> = {};

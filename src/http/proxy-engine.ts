@@ -1,7 +1,8 @@
 // The proxy's engine: one uWS app, one catch-all handler that routes by application prefix (so applications
 // can be mounted and unmounted at run time), request bodies, calls into the ingress target, responses.
 import { randomBytes } from 'node:crypto';
-import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
+import { uws } from './uws.ts';
 import { formFields, parseBody } from './body.ts';
 import { compileApp, findApp, subPath, type CompiledApp, type CompiledRoute } from './compile-app.ts';
 import { docsAsset, docsPage } from './docs.ts';
@@ -95,7 +96,7 @@ export class ProxyEngine {
     });
     this.#clock = setInterval(() => this.#tick(), Math.max(10, Math.min(100, this.opts.requestTimeoutMs / 4)));
     this.#clock.unref();
-    this.#app = uWS.App();
+    this.#app = uws().App();
     this.#app.ws('/*', this.#ws.behavior());
     this.#app.any('/*', (res, req) => this.#handle(res, req));
   }
@@ -114,7 +115,7 @@ export class ProxyEngine {
       this.#app.listen(host, port, (socket) => {
         if (!socket) return reject(new ProxyListenError(host, port));
         this.#listen = socket;
-        this.#port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+        this.#port = uws().us_socket_local_port(socket as unknown as us_socket);
         resolve({ host, port: this.#port });
       });
     });
@@ -149,7 +150,7 @@ export class ProxyEngine {
   async close(timeoutMs: number): Promise<number> {
     this.#draining = true;
     if (this.#listen) {
-      uWS.us_listen_socket_close(this.#listen);
+      uws().us_listen_socket_close(this.#listen);
       this.#listen = undefined;
     }
     this.#ws.closeAll();
