@@ -3,7 +3,6 @@
 // its best batch size. After a sweep of batch sizes and thread counts, raw ORT (at the sweep's three best
 // configurations, the best of each round counted) and the HTTP servers are measured in turn for several
 // rounds, so load that comes and goes on a shared machine falls on both sides. Goal: HTTP >= 90% of raw.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { formatResult, runClosedLoop, type BenchResult } from '../../src/cli/bench/index.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { startServerProcess, type RunningServer } from '../lib/server-process.ts';
-import { haveWrk, parseWrk } from '../lib/wrk.ts';
+import { haveWrk, wrkPost, type PostSlice } from '../lib/wrk.ts';
 import { benchCrops, measureRawAngleClassifier, type RawOrtRow } from '../ocr/raw-ort.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
 
@@ -41,36 +40,8 @@ export interface HttpClassifierReport {
   client: 'wrk' | 'troupe bench';
 }
 
-interface Slice {
-  ok: number;
-  durationMs: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  text: string;
-}
+type Slice = PostSlice;
 
-/**
- * One closed-loop slice with wrk: on a 2-core machine the load generator shares the cores with the server,
- * and the bench's own client (Node) spends ~0.35 ms of CPU per 110 KB request, a tenth of what the served
- * path has; raw ORT has no client at all. wrk sends the same body every time (the classifier's cost does not
- * depend on pixel values).
- */
-function wrkPost(url: string, bodyFile: string, connections: number, ms: number): Promise<Slice> {
-  const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', '-s', join(here, 'post-body.lua'), url];
-  return new Promise((resolve, reject) => {
-    execFile('wrk', args, { env: { ...process.env, BODY_FILE: bodyFile }, timeout: ms + 30_000 }, (err, stdout) => {
-      if (err) return reject(new Error(`wrk ${args.join(' ')} failed: ${err.message}\n${stdout}`));
-      const w = parseWrk(stdout);
-      const seconds = Number(/requests in ([\d.]+)s/.exec(stdout)?.[1] ?? ms / 1000);
-      const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
-      resolve({
-        ok: w.requests - errors, durationMs: seconds * 1000, p50: w.latencyMs.p50, p99: w.latencyMs.p99, errors,
-        text: `wrk c=${connections} ${w.throughput.toFixed(0)} req/s p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, errors ${errors}`,
-      });
-    });
-  });
-}
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const perSecond = (t: Totals) => (t.items * 1000) / t.ms;
@@ -119,7 +90,8 @@ export async function measureHttpClassifier(
     const target = (url: string) => ({ url: `${url}/classify`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: (i: number) => bodies[i % bodies.length] });
     writeFileSync(bodyFile, bodies[0]);
     const measure = async (url: string, c: number, ms: number, label: string): Promise<Slice> => {
-      if (client === 'wrk') return wrkPost(`${url}/classify`, bodyFile, c, ms);
+      // wrk, not the bench's own client: on 2 cores a Node client's ~0.35 ms of CPU per 110 KB request is taken from the server.
+      if (client === 'wrk') return wrkPost(`${url}/classify`, bodyFile, { 'Content-Type': 'application/octet-stream' }, c, ms);
       const result: BenchResult = await runClosedLoop({ target: target(url), concurrency: c, durationMs: ms, progress: false, label });
       return { ok: result.ok, durationMs: result.durationMs, p50: result.latencyMs.p50, p99: result.latencyMs.p99, errors: result.errorCount, text: formatResult(result) };
     };

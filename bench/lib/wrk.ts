@@ -1,4 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface WrkResult {
   tool: 'wrk';
@@ -79,4 +82,37 @@ export function parseWrk(out: string): Pick<WrkResult, 'tool' | 'throughput' | '
     latencyMs: { p50: pct('50'), p90: pct('90'), p99: pct('99'), max: maxLine ? toMs(maxLine[1]) : NaN },
     errors,
   };
+}
+
+/** One closed-loop slice of a benchmark: good replies, how long, latency and errors, and a line for the log. */
+export interface PostSlice {
+  ok: number;
+  durationMs: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  text: string;
+}
+
+/** POSTs the bytes of `bodyFile` with `headers` from `connections` connections for `ms` (wrk sends the same body every time). */
+export function wrkPost(url: string, bodyFile: string, headers: Record<string, string>, connections: number, ms: number): Promise<PostSlice> {
+  const lua = join(tmpdir(), `troupe-wrk-post-${process.pid}.lua`);
+  writeFileSync(lua, [
+    'local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))',
+    'wrk.method = "POST"', 'wrk.body = f:read("*a")', 'f:close()',
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`),
+  ].join('\n'));
+  const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', '-s', lua, url];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', args, { env: { ...process.env, BODY_FILE: bodyFile }, timeout: ms + 30_000 }, (err, stdout) => {
+      if (err) return reject(new Error(`wrk ${args.join(' ')} failed: ${err.message}\n${stdout}`));
+      const w = parseWrk(stdout);
+      const seconds = Number(/requests in ([\d.]+)s/.exec(stdout)?.[1] ?? ms / 1000);
+      const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
+      resolve({
+        ok: w.requests - errors, durationMs: seconds * 1000, p50: w.latencyMs.p50, p99: w.latencyMs.p99, errors,
+        text: `wrk c=${connections} ${w.throughput.toFixed(0)} req/s p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, errors ${errors}`,
+      });
+    });
+  });
 }

@@ -10,7 +10,6 @@
 //
 //   npm run bench -- v2-infer [--duration=40] [--rounds=4] [--concurrency=64] [--json-concurrency=16]
 //                             [--replicas=2] [--batch=8] [--wait=2] [--warm-up=10] [--no-plain]
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +20,7 @@ import { benchCrops, measureRawAngleClassifier, type RawOrtRow } from '../ocr/ra
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 import { startServerProcess, type RunningServer } from '../lib/server-process.ts';
 import { TROUPE_NODE_FLAGS } from '../lib/troupe-node.ts';
-import { haveWrk, parseWrk } from '../lib/wrk.ts';
+import { haveWrk, wrkPost, type PostSlice } from '../lib/wrk.ts';
 
 export const description = 'angle classifier through troupe serve-models (v2 infer, binary and JSON) against raw ORT at its best batch';
 
@@ -49,14 +48,7 @@ interface HttpCase {
   file?: string;
 }
 
-interface Slice {
-  ok: number;
-  durationMs: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  text: string;
-}
+type Slice = PostSlice;
 
 /** A v2 binary request: the JSON header, then the crop's float32 bytes (Triton's binary tensor data extension). */
 function binaryRequest(crop: Float32Array): { body: Buffer; headerLength: number } {
@@ -71,24 +63,6 @@ function jsonRequest(crop: Float32Array): Buffer {
   return Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3, 48, 192], datatype: 'FP32', data: Array.from(crop) }] }));
 }
 
-function wrkPost(url: string, bodyFile: string, headers: Record<string, string>, connections: number, ms: number): Promise<Slice> {
-  const lua = join(tmpdir(), `troupe-v2-wrk-${process.pid}.lua`);
-  writeFileSync(lua, [
-    'local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))',
-    'wrk.method = "POST"', 'wrk.body = f:read("*a")', 'f:close()',
-    ...Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`),
-  ].join('\n'));
-  const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', '-s', lua, url];
-  return new Promise((resolve, reject) => {
-    execFile('wrk', args, { env: { ...process.env, BODY_FILE: bodyFile }, timeout: ms + 30_000 }, (err, stdout) => {
-      if (err) return reject(new Error(`wrk failed: ${err.message}\n${stdout}`));
-      const w = parseWrk(stdout);
-      const seconds = Number(/requests in ([\d.]+)s/.exec(stdout)?.[1] ?? ms / 1000);
-      const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
-      resolve({ ok: w.requests - errors, durationMs: seconds * 1000, p50: w.latencyMs.p50, p99: w.latencyMs.p99, errors, text: `wrk c=${connections} ${w.throughput.toFixed(0)} req/s p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, errors ${errors}` });
-    });
-  });
-}
 
 export async function run(ctx: ScenarioContext): Promise<void> {
   const rounds = num(ctx.flags.rounds, ctx.quick ? 2 : 4);
