@@ -116,6 +116,7 @@ export { modelRepository, modelRepositoryApp, ModelRepositoryError, V2RequestErr
 export { registerError } from './errors/index.ts';
 export {
   logger, configureLogging, channels, CHANNEL_NAMES, parseTraceparent, type Logger, type LogLevel, type LogFormat, type TraceInfo,
+  type HttpLogger, type AccessLogEntry,
   type RequestStartMessage, type RequestEndMessage, type ReplicaStateMessage, type BatchFlushMessage, type AutoscaleDecisionMessage,
 } from './observability/index.ts';
 // The rest of the error catalog's classes (src/errors/catalog.ts; test/errors/catalog.test.ts checks that each is exported).

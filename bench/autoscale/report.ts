@@ -62,6 +62,8 @@ export interface Config {
   deploymentOptions: Record<string, unknown>;
   git: { commit: string; dirtySrc: boolean };
   load: { before: number[]; after?: number[] };
+  /** What the servers ran: troupe compiled (dist/) with server.ts compiled by tsc, or the sources through tsx. */
+  code?: 'compiled' | 'sources';
 }
 
 export interface Analysis {
@@ -192,7 +194,10 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
     '```',
     '',
     `Measured ${a.date} at commit ${c.git.commit}${c.git.dirtySrc ? ' (with uncommitted changes under src/)' : ''}; ${cpus().length} CPUs, Node ${process.version}; ` +
-      `load average (1, 5, 15 min) ${c.load.before.map((l) => l.toFixed(2)).join(', ')} before, ${c.load.after?.map((l) => l.toFixed(2)).join(', ') ?? '?'} after.`,
+      `load average (1, 5, 15 min) ${c.load.before.map((l) => l.toFixed(2)).join(', ')} before, ${c.load.after?.map((l) => l.toFixed(2)).join(', ') ?? '?'} after. ` +
+      (c.code === 'sources'
+        ? 'The servers ran the sources through tsx (--sources): a replica starts ~3x slower than compiled.'
+        : 'The servers ran what users run: troupe compiled (dist/) and the server compiled by tsc, plain node, no TypeScript loader.'),
     `Every request does ${c.iterations} iterations of PBKDF2 (about 4 ms of CPU here; the table gives what a reply cost the server) in a replica; ` +
       (c.capacity.measured
         ? `under a closed loop (16 clients, the best of ${c.capacity.rounds?.one.length ?? '?'} rounds of 1.5 s) just before, 1 replica served ${c.capacity.one} req/s and ` +

@@ -10,7 +10,10 @@
 //                              [--rolling-load=0.7] [--rates=LOW,HIGH,ROLLING]
 //                              [--rolling-seconds=20] [--redeploy-at=8]
 //                              [--max-replicas=2] [--target-ongoing=2] [--upscale-delay-ms=0]
-//                              [--downscale-delay-ms=2000] [--max-queued=N]
+//                              [--downscale-delay-ms=2000] [--max-queued=N] [--sources]
+//
+// The servers run what users run: troupe compiled (dist/, built first) and server.ts compiled by tsc, plain node;
+// --sources runs them from the sources through tsx instead (replicas then start ~3x slower).
 //
 // Writes bench/out/autoscale/{results.json,summary.md,autoscale.svg,autoscale.png,rolling-update.svg,
 // rolling-update.png} (the PNGs through sharp); a full run (no --only, no --quick) also writes bench/results/autoscale.md and the charts
@@ -26,7 +29,8 @@ import { renderTimelineChart } from './chart.ts';
 import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts';
 import type { ServerConfig } from './protocol.ts';
 import { placePhases, type Phase } from './step-load.ts';
-import { measureCapacity, runVariant, type VariantSpec } from './variant-process.ts';
+import { buildPackage, compileBenchEntry } from '../lib/compiled.ts';
+import { compiledLaunch, measureCapacity, runVariant, sourcesLaunch, type VariantSpec } from './variant-process.ts';
 import { calibrate, DEFAULT_ITERATIONS, ITERATIONS_PER_MS } from './work.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,6 +67,9 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   };
   const common: Record<string, unknown> = typeof f['max-queued'] === 'string' ? { maxQueuedRequests: Number(f['max-queued']) } : {};
   const server = (options: Record<string, unknown>): ServerConfig => ({ iterations, options: { ...common, ...options }, sampleEveryMs: 100 });
+  const fromSources = f.sources === true;
+  if (!fromSources) buildPackage((line) => ctx.log(line));
+  const launch = fromSources ? sourcesLaunch : compiledLaunch(compileBenchEntry(join(here, 'server.ts'), join(ctx.outDir, 'compiled')));
 
   // The rates are fractions of what one replica, and maxReplicas replicas, serve on this machine now (a closed
   // loop, each in its own process): the work's real cost here, proxy included, not its nominal 4 ms.
@@ -74,8 +81,8 @@ export async function run(ctx: ScenarioContext): Promise<void> {
   };
   if (typeof f.rates !== 'string') {
     const rounds = ctx.quick ? 2 : 4;
-    const one = await measureCapacity(server({ numReplicas: 1 }), 1500, rounds);
-    const all = await measureCapacity(server({ numReplicas: maxReplicas }), 1500, rounds);
+    const one = await measureCapacity(launch, server({ numReplicas: 1 }), 1500, rounds);
+    const all = await measureCapacity(launch, server({ numReplicas: maxReplicas }), 1500, rounds);
     if (!one.ok || !all.ok) throw new Error(`could not measure capacity: ${one.ok ? '' : one.error} ${all.ok ? '' : all.error}`);
     Object.assign(capacity, { one: Math.round(one.throughput), all: Math.round(all.throughput), measured: true, rounds: { one: one.rounds, all: all.rounds } });
     const show = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
@@ -95,7 +102,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     { name: 'high', rate: high, durationMs: phaseSeconds[1] * 1000 },
     { name: 'low', rate: low, durationMs: phaseSeconds[2] * 1000 },
   ];
-  const specs: VariantSpec[] = [
+  const specs: VariantSpec[] = ([
     { name: 'fixed-1', server: server({ numReplicas: 1 }), phases },
     { name: `fixed-${maxReplicas}`, server: server({ numReplicas: maxReplicas }), phases },
     { name: 'autoscale', server: server({ autoscalingConfig }), phases },
@@ -111,11 +118,11 @@ export async function run(ctx: ScenarioContext): Promise<void> {
       phases: [{ name: 'steady', rate: rollingRate, durationMs: rollingMs }],
       redeployAtMs,
     },
-  ].filter((s, i) => wanted(VARIANTS[i]));
+  ] as Array<Omit<VariantSpec, 'launch'>>).filter((_, i) => wanted(VARIANTS[i])).map((s) => ({ ...s, launch }));
 
   const git = gitState();
   const config = {
-    iterations, capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig,
+    iterations, capacity, phases, rollingRate, rollingMs, redeployAtMs, autoscalingConfig, code: (fromSources ? 'sources' : 'compiled') as 'sources' | 'compiled',
     deploymentOptions: { maxOngoingRequests: 8, ...common }, git, load: { before: loadavg() },
   };
   ctx.record('config', config);

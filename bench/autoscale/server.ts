@@ -2,8 +2,7 @@
 // scenario sends; reports serve.status() every sampleEveryMs and the first reply of each replica over IPC, and
 // redeploys (a rolling update) when told. Started by scenario.ts with child_process.fork, one process per variant,
 // so no thread or replica of one variant outlives it into the next.
-import type { AccessLogEntry, HttpLogger } from '../../src/http/index.ts';
-import { serve, type DeploymentOptions } from '../../src/index.ts';
+import { serve, type AccessLogEntry, type DeploymentOptions, type HttpLogger } from 'troupe';
 import { Busy } from './busy-app.ts';
 import { APP_NAME, now, type ControlMessage, type DeploymentSnapshot, type ServerConfig, type ServerMessage } from './protocol.ts';
 

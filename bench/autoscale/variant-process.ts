@@ -15,8 +15,24 @@ import { runStepLoad, type Phase, type StepProgress } from './step-load.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
+/** How to start server.ts: compiled (plain node, troupe from dist/) or from the sources through tsx. */
+export interface ServerLaunch {
+  script: string;
+  execArgv: string[];
+}
+
+/** server.ts from the sources: tsx in the main thread and every replica, troupe from src/. */
+export const sourcesLaunch: ServerLaunch = {
+  script: join(here, 'server.ts'),
+  execArgv: [...TROUPE_NODE_FLAGS, '--conditions=troupe-source', '--import', 'tsx'],
+};
+
+/** server.ts compiled by tsc (compileBenchEntry), troupe from dist/: what a user runs. */
+export const compiledLaunch = (script: string): ServerLaunch => ({ script, execArgv: [...TROUPE_NODE_FLAGS] });
+
 export interface VariantSpec {
   name: string;
+  launch: ServerLaunch;
   server: ServerConfig;
   phases: Phase[];
   /** ms after the load starts at which to redeploy with a new constructor argument (a rolling update). */
@@ -35,10 +51,10 @@ interface ForkedServer {
   output(): string;
 }
 
-function forkServer(config: ServerConfig): ForkedServer {
-  const child = fork(join(here, 'server.ts'), [JSON.stringify(config)], {
+function forkServer(launch: ServerLaunch, config: ServerConfig): ForkedServer {
+  const child = fork(launch.script, [JSON.stringify(config)], {
     cwd: root,
-    execArgv: [...TROUPE_NODE_FLAGS, '--import', 'tsx'],
+    execArgv: launch.execArgv,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
@@ -73,11 +89,12 @@ const failure = (m: Extract<ServerMessage, { type: 'failed' }>) => `serve.${m.st
  * rounds, since other processes on a shared machine only ever lower it.
  */
 export async function measureCapacity(
+  launch: ServerLaunch,
   config: ServerConfig,
   roundMs: number,
   rounds: number,
 ): Promise<{ ok: true; throughput: number; rounds: number[] } | { ok: false; error: string }> {
-  const server = forkServer(config);
+  const server = forkServer(launch, config);
   try {
     const ready = await server.ready;
     if (ready.type === 'failed') return { ok: false, error: failure(ready) };
@@ -98,7 +115,7 @@ export async function measureCapacity(
 }
 
 export async function runVariant(spec: VariantSpec, log: (line: string) => void): Promise<VariantOutcome> {
-  const server = forkServer(spec.server);
+  const server = forkServer(spec.launch, spec.server);
   const { child, exited } = server;
   const samples: Array<Sample & { at: number }> = [];
   const firstServed: Array<{ replica: string; at: number }> = [];

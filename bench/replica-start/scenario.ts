@@ -2,9 +2,9 @@
 // node, a .js app: no TypeScript loader anywhere) and from the sources (tsx in every worker, as before the build),
 // against a bare worker_thread measured in the same run. Goal: <= 20 MB RSS and <= 150 ms to ready per replica.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPackage } from '../lib/compiled.ts';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,12 +37,7 @@ function measure(nodeArgs: string[], count: number, rounds: number): Measurement
 
 export async function run(ctx: ScenarioContext): Promise<void> {
   // The compiled package is what users run: build it from the sources of this checkout first.
-  try {
-    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  } catch (err) {
-    if (!existsSync(join(root, 'dist', 'index.js'))) throw err;
-    ctx.log('npm run build reported type errors; dist/ was written and is measured');
-  }
+  buildPackage((line) => ctx.log(line));
   const count = ctx.quick ? 4 : 8;
   const rounds = ctx.quick ? 3 : 7;
   const compiled = measure([], count, rounds);
