@@ -1,9 +1,9 @@
 // Batch helpers: many per-request tensors into one batch buffer (padding ragged
 // dims up to the largest), and one batch output back into per-request views.
 // The copies are serve's stack/unstack (the addon's gather and scatter where it is built, their TypeScript
-// reference where not), every dtype through a view of its element width: one pad/stack implementation.
-import { allocateData, elementCount, typedArrayFor, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
-import { DTypeMismatchError, EmptyBatchError, RankMismatchError, TensorShapeError, type DType, type Tensor, type TensorData as NativeData } from '../native/index.ts';
+// reference where not): one pad/stack implementation.
+import { allocateData, elementCount, type TensorData, type TensorDtype, type TensorLike } from './tensor.ts';
+import { DTypeMismatchError, EmptyBatchError, RankMismatchError, TensorShapeError, fillBitsOf } from '../native/index.ts';
 import { stack, unstack, type CopyPath } from '../serve/tensor-batch.ts';
 
 export interface PadOptions {
@@ -89,51 +89,24 @@ export function cropTensor(t: TensorLike, shape: readonly number[]): TensorLike 
   if (shape.length !== t.shape.length || shape.some((d, i) => d > t.shape[i])) {
     throw new TensorShapeError(`cropTensor: [${shape.join(', ')}] does not fit inside [${t.shape.join(', ')}]`);
   }
-  const width = WIDTH[t.data.BYTES_PER_ELEMENT]!;
-  const batch = { dtype: width.as, shape: [1, ...t.shape], data: viewAs(t.data, width) } as Tensor;
-  const [cropped] = unstack(batch, [[...shape]], { copy: true });
-  const data = new (typedArrayFor(t.dtype) as unknown as new (b: ArrayBufferLike, o: number, n: number) => TensorData)(cropped!.data.buffer, cropped!.data.byteOffset, cropped!.data.length);
-  return { dtype: t.dtype, shape: [...shape], data };
-}
-
-/** The addon's dtype of each element width: any dtype is copied through a view of that width. */
-const WIDTH: Record<number, { as: DType; view: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NativeData }> = {
-  1: { as: 'uint8', view: Uint8Array },
-  2: { as: 'float16', view: Uint16Array },
-  4: { as: 'int32', view: Int32Array },
-  8: { as: 'int64', view: BigInt64Array },
-};
-
-function viewAs(data: TensorData, width: (typeof WIDTH)[number]): NativeData {
-  return new width.view(data.buffer, data.byteOffset, data.length);
-}
-
-/** What `array.fill(padValue)` stores in one element of `dtype`, as raw bits: the pad means what it always meant. */
-function padBitsOf(dtype: TensorDtype, padValue: number): bigint {
-  const one = allocateData(dtype, 1);
-  if (one instanceof BigInt64Array || one instanceof BigUint64Array) one[0] = BigInt(padValue);
-  else one[0] = padValue;
-  const bytes = new Uint8Array(one.buffer);
-  let bits = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) bits = (bits << 8n) | BigInt(bytes[i]!);
-  return bits;
+  const [cropped] = unstack({ dtype: t.dtype, shape: [1, ...t.shape], data: t.data }, [[...shape]], { copy: true });
+  return cropped!;
 }
 
 /**
  * Concatenation as serve's stack (the addon's gather, or its TypeScript reference): every row of every input (a
- * view, no copy) is one tensor to stack, padded to the batch row, through a view of the dtype's element width.
+ * view, no copy) is one tensor to stack, padded to the batch row.
  */
 function gatherRows(tensors: readonly TensorLike[], dtype: TensorDtype, out: number[], data: TensorData, padValue: number, path: CopyPath | undefined): void {
-  const width = WIDTH[data.BYTES_PER_ELEMENT]!;
-  const rows: Tensor[] = [];
+  const rows: TensorLike[] = [];
   for (const t of tensors) {
     const rowShape = t.shape.slice(1);
     const rowSize = elementCount(rowShape);
-    const whole = viewAs(t.data, width);
-    for (let r = 0; r < t.shape[0]; r++) rows.push({ dtype: width.as, shape: rowShape, data: whole.subarray(r * rowSize, (r + 1) * rowSize) } as Tensor);
+    for (let r = 0; r < t.shape[0]; r++) rows.push({ dtype, shape: rowShape, data: t.data.subarray(r * rowSize, (r + 1) * rowSize) as TensorData } as TensorLike);
   }
   if (rows.length === 0) return; // no rows: an empty batch, nothing to copy
-  stack(rows, { padBits: padBitsOf(dtype, padValue), padTo: out.slice(1), out: viewAs(data, width), path });
+  // A models' pad means what array.fill makes of it (float16 as raw bits, -1 in uint16 as 65535).
+  stack(rows, { padBits: fillBitsOf(dtype, padValue), padTo: out.slice(1), out: data, path });
 }
 
 function checkUniform(tensors: readonly TensorLike[], minRank: number): { dtype: TensorDtype; rank: number } {

@@ -2,9 +2,15 @@
 // reference where it is not, with the same checks and results either way.
 import { nativeAvailable, loadNative, type RawTensor } from './binding.ts';
 import { fromNativeError } from './errors.ts';
-import { ARRAY_OF, planGather, product, typedPad, type BatchLayout } from './layout.ts';
+import { planGather, product, typedPad, type BatchLayout } from './layout.ts';
 import { checkOut, fillBatch, planScatter, resultOf, scatterReference } from './reference.ts';
-import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions, Tensor, TensorData } from './types.ts';
+import { ARRAY_OF, rawView, type Tensor, type TensorData } from './tensor.ts';
+import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions } from './types.ts';
+
+/** The tensors as the addon takes them: each dtype as the addon's type of its element width (views, no copy). */
+export function rawTensors(tensors: readonly Tensor[]): RawTensor[] {
+  return tensors.map((t) => ({ shape: t.shape as number[], ...rawView(t.dtype, t.data) }));
+}
 
 function prepare(tensors: readonly Tensor[], options: GatherOptions): { layout: BatchLayout; out: TensorData } {
   const layout = planGather(tensors, options);
@@ -22,7 +28,7 @@ export function gather(tensors: readonly Tensor[], options: GatherOptions = {}):
   const { layout, out } = prepare(tensors, options);
   if (nativeAvailable()) {
     try {
-      loadNative().gather(tensors as RawTensor[], out, layout.row, layout.rows, layout.padBits);
+      loadNative().gather(rawTensors(tensors), rawView(layout.dtype, out).data, layout.row, layout.rows, layout.padBits);
     } catch (err) {
       throw fromNativeError(err);
     }
@@ -37,7 +43,7 @@ export async function gatherAsync(tensors: readonly Tensor[], options: GatherOpt
   const { layout, out } = prepare(tensors, options);
   if (nativeAvailable()) {
     try {
-      await loadNative().gatherAsync(tensors as RawTensor[], out, layout.row, layout.rows, layout.padBits);
+      await loadNative().gatherAsync(rawTensors(tensors), rawView(layout.dtype, out).data, layout.row, layout.rows, layout.padBits);
     } catch (err) {
       throw fromNativeError(err);
     }
@@ -60,7 +66,7 @@ export function scatter(batch: Tensor, lengths: ScatterLengths, options: Scatter
   const result = items.map(({ index, crop, view }) => {
     if (view && !options.copy) {
       const base = index * rowElems;
-      return { dtype: batch.dtype, shape: crop, data: (batch.data as Float32Array).subarray(base, base + product(crop)) } as Tensor;
+      return { dtype: batch.dtype, shape: crop, data: batch.data.subarray(base, base + product(crop)) } as Tensor;
     }
     const out = new ARRAY_OF[batch.dtype](product(crop));
     copies.push({ index, crop, out });

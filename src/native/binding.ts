@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeMissingError } from './errors.ts';
-import type { DeviceInfo, TensorData } from './types.ts';
+import type { TensorData } from './tensor.ts';
+import type { DeviceInfo } from './types.ts';
 
 export interface RawTensor {
   dtype: string;

@@ -6,7 +6,12 @@ import type { DeviceInfo } from './types.ts';
 export { nativeAvailable, loadNative, nativeCandidates, type NativeBinding } from './binding.ts';
 export { gather, gatherAsync, scatter } from './batching.ts';
 export { fillBatch, gatherReference, scatterReference } from './reference.ts';
-export { ARRAY_OF, checkTensor, product, toFloat16Bits } from './layout.ts';
+export { product } from './layout.ts';
+export {
+  DTYPES, ARRAY_OF, isDtype, typedArrayFor, dtypeBytes, allocateData, dataMatchesDtype, dtypeOfArray, elementCount, checkTensor,
+  tensor, isTensor, padBitsOf, fillBitsOf, elementOfBits, toFloat16Bits, MAX_RANK,
+  type Dtype, type DataOf, type Tensor, type TensorData, type TypedArray, type TypedArrayClass,
+} from './tensor.ts';
 export {
   acquireSlot, closePool, heldSlotBytes, ownedSlotCount, poolStats, reservePool, Slot, SlotBuffer, slotPoolBytes,
   type AcquireSlotOptions, type DeviceIndex, type PoolStats, type SlotBatch, type SlotStats,
@@ -18,9 +23,7 @@ export {
   SlotBufferFreedError, SlotFragmentedError, SlotQuotaError, SlotRangeError, SlotReleasedError, TensorShapeError,
   fromNativeError,
 } from './errors.ts';
-export type {
-  DType, DataOf, DeviceInfo, GatherOptions, GatherResult, ScatterLengths, ScatterOptions, Tensor, TensorData,
-} from './types.ts';
+export type { DeviceInfo, GatherOptions, GatherResult, ScatterLengths, ScatterOptions } from './types.ts';
 
 /** GPUs visible to this process; empty (never throws) with no GPU, no driver, or no binary. */
 export function devices(): DeviceInfo[] {

@@ -1,62 +1,18 @@
 // Checks the tensors of one gather and works out the batch layout: the padded
 // row shape, true lengths, and the pad value's raw bits. Pure; shared by the
 // native path and the TypeScript reference, so both reject the same inputs.
-import {
-  DTypeMismatchError, DetachedBufferError, EmptyBatchError, NativeArgumentError, RankMismatchError, TensorShapeError,
-} from './errors.ts';
-import type { DType, GatherOptions, Tensor, TensorData } from './types.ts';
-
-export const MAX_RANK = 8;
-
-export const ARRAY_OF: Record<DType, { new (n: number): TensorData; BYTES_PER_ELEMENT: number }> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-};
+import { DTypeMismatchError, EmptyBatchError, NativeArgumentError, RankMismatchError, TensorShapeError } from './errors.ts';
+import { checkTensor, elementOfBits, padBitsOf, type Dtype, type Tensor } from './tensor.ts';
+import type { GatherOptions } from './types.ts';
 
 export interface BatchLayout {
-  dtype: DType;
+  dtype: Dtype;
   /** Padded request shape (no batch axis). */
   row: number[];
   rows: number;
   padDims: number[];
   lengths: number[][];
   padBits: bigint;
-  padValue: number | bigint;
-}
-
-export function checkTensor(t: Tensor, index: number, what = 'tensor'): void {
-  if (t === null || typeof t !== 'object') throw new NativeArgumentError(`${what} ${index} is not a tensor object`);
-  const cls = ARRAY_OF[t.dtype as DType];
-  if (!cls) {
-    throw new DTypeMismatchError(`${what} ${index} has unknown dtype '${String(t.dtype)}': use float32, float16, int32, int64 or uint8`);
-  }
-  if (!(t.data instanceof (cls as unknown as typeof Float32Array))) {
-    throw new DTypeMismatchError(
-      `${what} ${index} is ${t.dtype} but its data is a ${t.data?.constructor?.name ?? typeof t.data}; ${t.dtype} needs a ${cls.name}`,
-    );
-  }
-  if (!Array.isArray(t.shape) || t.shape.length > MAX_RANK) {
-    throw new TensorShapeError(`${what} ${index} needs a shape array of rank at most ${MAX_RANK}`);
-  }
-  let n = 1;
-  for (const d of t.shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new TensorShapeError(`${what} ${index} has a bad dimension ${d} in [${t.shape}]`);
-    n *= d;
-  }
-  if (t.data.length !== n) {
-    if (t.data.length === 0 && t.data.buffer.byteLength === 0 && n > 0) {
-      throw new DetachedBufferError(
-        `${what} ${index} is backed by a detached ArrayBuffer (it was transferred to another thread): pass data this thread still owns`,
-      );
-    }
-    throw new TensorShapeError(
-      `${what} ${index} has shape [${t.shape}] (${n} elements) but ${t.data.length} elements of data`,
-      { details: { index, expected: n, actual: t.data.length } },
-    );
-  }
 }
 
 function roundUp(max: number, bucket: GatherOptions['bucket']): number {
@@ -103,71 +59,38 @@ export function planGather(tensors: readonly Tensor[], options: GatherOptions = 
     }
   }
   for (const d of padDims) row[d] = roundUp(row[d]!, options.bucket);
+  if (options.padTo !== undefined) applyPadTo(tensors, row, options.padTo);
   const rows = options.batchSize ?? tensors.length;
   if (!Number.isSafeInteger(rows) || rows < tensors.length) {
     throw new NativeArgumentError(`batchSize ${rows} is smaller than the ${tensors.length} tensors to gather`);
   }
-  const padValue = options.padValue ?? 0;
   return {
     dtype: first.dtype,
     row,
     rows,
     padDims,
     lengths: tensors.map((t) => padDims.map((d) => t.shape[d]!)),
-    padBits: padBitsOf(first.dtype, padValue),
-    padValue,
+    padBits: options.padBits ?? padBitsOf(first.dtype, options.padValue ?? 0),
   };
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half precision bits of a number (round to nearest even). */
-export function toFloat16Bits(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1))) half++;
-    return sign | half;
+/** Raises the row to padTo where given; a tensor larger than its entry is refused. */
+function applyPadTo(tensors: readonly Tensor[], row: number[], padTo: NonNullable<GatherOptions['padTo']>): void {
+  if (!Array.isArray(padTo) || padTo.length !== row.length) {
+    throw new NativeArgumentError(`padTo must list ${row.length} sizes (one per dimension of the tensors, null for "largest"), got ${JSON.stringify(padTo)}`);
   }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
-  return sign | half;
-}
-
-export function padBitsOf(dtype: DType, value: number | bigint): bigint {
-  switch (dtype) {
-    case 'float32':
-      f32[0] = Number(value);
-      return BigInt(u32[0]!);
-    case 'float16':
-      return BigInt(toFloat16Bits(Number(value)));
-    case 'int32':
-    case 'uint8': {
-      const v = Number(value);
-      if (!Number.isInteger(v)) throw new NativeArgumentError(`padValue ${value} is not an integer, as ${dtype} needs`);
-      return dtype === 'int32' ? BigInt(v | 0) & 0xffffffffn : BigInt(v & 0xff);
+  padTo.forEach((size, d) => {
+    if (size === null || size === undefined) return;
+    if (!Number.isSafeInteger(size) || size < 0) throw new NativeArgumentError(`padTo[${d}] must be a non-negative integer, got ${size}`);
+    if (size < row[d]!) {
+      const i = tensors.findIndex((t) => t.shape[d]! > size);
+      throw new TensorShapeError(
+        `tensor ${i} has size ${tensors[i]!.shape[d]} in dimension ${d} ([${tensors[i]!.shape}]) but padTo[${d}] is ${size}; stack pads, it never crops`,
+        { details: { index: i, dim: d, size: tensors[i]!.shape[d], padTo: size } },
+      );
     }
-    case 'int64': {
-      if (typeof value === 'number' && !Number.isInteger(value)) {
-        throw new NativeArgumentError(`padValue ${value} is not an integer, as int64 needs`);
-      }
-      return BigInt.asUintN(64, BigInt(value));
-    }
-  }
+    row[d] = size;
+  });
 }
 
 export function product(dims: readonly number[]): number {
@@ -178,16 +101,5 @@ export function product(dims: readonly number[]): number {
 
 /** The typed pad value to `.fill` arrays of the dtype with. */
 export function typedPad(layout: BatchLayout): number | bigint {
-  switch (layout.dtype) {
-    case 'float16':
-      return Number(layout.padBits);
-    case 'int64':
-      return BigInt.asIntN(64, layout.padBits);
-    case 'int32':
-      return Number(BigInt.asIntN(32, layout.padBits));
-    case 'uint8':
-      return Number(layout.padBits);
-    default:
-      return Number(layout.padValue);
-  }
+  return elementOfBits(layout.dtype, layout.padBits);
 }

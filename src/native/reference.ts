@@ -1,8 +1,9 @@
 // Plain TypeScript gather and scatter: the specification the addon is tested
 // against, and the implementation used when the binary is missing.
 import { NativeArgumentError, TensorShapeError } from './errors.ts';
-import { ARRAY_OF, planGather, product, typedPad, type BatchLayout } from './layout.ts';
-import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions, Tensor, TensorData } from './types.ts';
+import { planGather, product, typedPad, type BatchLayout } from './layout.ts';
+import { ARRAY_OF, type Tensor, type TensorData } from './tensor.ts';
+import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions } from './types.ts';
 
 function strides(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length).fill(1);
@@ -53,7 +54,7 @@ export function gatherReference(tensors: readonly Tensor[], options: GatherOptio
 }
 
 export function checkOut(out: TensorData, layout: BatchLayout, n: number): void {
-  if (!(out instanceof (ARRAY_OF[layout.dtype] as unknown as typeof Float32Array)) || out.length !== n) {
+  if (!(out instanceof (ARRAY_OF[layout.dtype] as unknown as typeof Uint8Array)) || out.length !== n) {
     throw new TensorShapeError(
       `options.out must be a ${ARRAY_OF[layout.dtype].name} of ${n} elements for a [${layout.rows}, ${layout.row}] batch`,
     );

@@ -3,11 +3,12 @@
 // exclusive part of it with a hard quota and its own CUDA stream; buffers are
 // carved from a slot. A slot goes back to the pool on release(), when it is
 // garbage collected, or when the thread that acquired it exits or dies.
-import { loadNative, type NativeSlot, type NativeSlotBuffer, type RawTensor } from './binding.ts';
+import { loadNative, type NativeSlot, type NativeSlotBuffer } from './binding.ts';
 import { NativeArgumentError, fromNativeError } from './errors.ts';
 import { planGather } from './layout.ts';
-import type { DType, GatherOptions, Tensor, TensorData } from './types.ts';
-import { ARRAY_OF } from './layout.ts';
+import type { GatherOptions } from './types.ts';
+import { ARRAY_OF, type Dtype, type Tensor, type TensorData } from './tensor.ts';
+import { rawTensors } from './batching.ts';
 
 /** A GPU index from devices(), or 'host' for host memory. */
 export type DeviceIndex = number | 'host';
@@ -165,7 +166,7 @@ export class SlotBuffer {
 
 export interface SlotBatch {
   buffer: SlotBuffer;
-  dtype: DType;
+  dtype: Dtype;
   /** [batchSize, ...padded request shape] */
   shape: number[];
   lengths: number[][];
@@ -223,7 +224,7 @@ export class Slot {
   async gather(tensors: readonly Tensor[], options: Omit<GatherOptions, 'out'> = {}): Promise<SlotBatch> {
     const layout = planGather(tensors, options);
     const native = await callAsync(() =>
-      this.#native.gather(tensors as RawTensor[], layout.row, layout.rows, layout.padBits),
+      this.#native.gather(rawTensors(tensors), layout.row, layout.rows, layout.padBits),
     );
     const buffer = new SlotBuffer(native);
     const shape = [layout.rows, ...layout.row];

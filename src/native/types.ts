@@ -1,24 +1,6 @@
-// Shapes shared by the native layer's face: tensors, devices, gather/scatter options.
+// Shapes shared by the native layer's face: devices, gather/scatter options (the tensor type is in tensor.ts).
 
-export type DType = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8';
-
-/** float16 travels as raw 16-bit patterns in a Uint16Array. */
-export interface DataOf {
-  float32: Float32Array;
-  float16: Uint16Array;
-  int32: Int32Array;
-  int64: BigInt64Array;
-  uint8: Uint8Array;
-}
-
-export type TensorData = DataOf[DType];
-
-export interface Tensor<D extends DType = DType> {
-  dtype: D;
-  /** Dimensions without any batch axis unless the tensor is a batch. */
-  shape: number[];
-  data: DataOf[D];
-}
+import type { Dtype, Tensor, TensorData } from './tensor.ts';
 
 export interface DeviceInfo {
   index: number;
@@ -38,15 +20,22 @@ export interface GatherOptions {
    * smallest entry that holds the batch maximum (the maximum itself when none does).
    */
   bucket?: number | readonly number[];
-  /** Value of padded elements (default 0); a bigint or number for int64; a number for float16. */
-  padValue?: number | bigint;
+  /** Value of padded elements (default 0): it must fit the dtype; a bigint or safe integer for 64-bit integers. */
+  padValue?: number | bigint | boolean;
+  /** The pad as the raw bits of one element, instead of padValue. */
+  padBits?: bigint;
+  /**
+   * The padded row shape (without the batch axis), for models with fixed input sizes: an entry that is null or
+   * undefined takes the batch maximum (or bucket). A tensor larger than its entry is an error: padding never crops.
+   */
+  padTo?: readonly (number | null | undefined)[];
   /** Rows of the batch axis (default: the number of tensors); extra rows are filled with padValue. */
   batchSize?: number;
   /** Host array to write the batch into; it must hold exactly the batch. */
   out?: TensorData;
 }
 
-export interface GatherResult<D extends DType = DType> {
+export interface GatherResult<D extends Dtype = Dtype> {
   /** [batchSize, ...padded request shape] */
   batch: Tensor<D>;
   /** True sizes along padDims, one row per request. */

@@ -4,18 +4,18 @@
 // built and in TypeScript otherwise; both give the same bytes and the same errors.
 import {
   DTypeMismatchError, EmptyBatchError, NativeArgumentError, RankMismatchError, TensorShapeError,
-  ARRAY_OF, checkTensor, fillBatch, fromNativeError, loadNative, nativeAvailable, product, scatter, scatterReference, toFloat16Bits,
-  type DType, type Tensor, type TensorData,
+  dataMatchesDtype, fromNativeError, gather, gatherReference, loadNative, nativeAvailable, scatter, scatterReference,
+  type Dtype, type Tensor, type TensorData,
 } from '../native/index.ts';
 
-export type { DType, Tensor, TensorData } from '../native/index.ts';
+export type { Dtype, Tensor, TensorData } from '../native/index.ts';
 
 /** Which copy path runs: the addon where built ('auto', the default), or one forced (tests, benchmarks). */
 export type CopyPath = 'auto' | 'native' | 'typescript';
 
 export interface StackOptions {
-  /** Value of padded elements (default 0); a bigint or integer for int64, a number for float16. */
-  padValue?: number | bigint;
+  /** Value of padded elements (default 0): it must fit the dtype; a bigint or safe integer for 64-bit integers. */
+  padValue?: number | bigint | boolean;
   /**
    * The row shape (without the batch axis) to pad every tensor to, for models with fixed input sizes.
    * An entry that is null or undefined takes the largest size in the batch. A tensor larger than its
@@ -31,7 +31,7 @@ export interface StackOptions {
   padBits?: bigint;
 }
 
-export interface Stacked<D extends DType = DType> {
+export interface Stacked<D extends Dtype = Dtype> {
   /** [batchSize, ...row] */
   batch: Tensor<D>;
   /** Each input's own shape: what unstack needs to crop the padding off again. */
@@ -59,114 +59,28 @@ function useNative(path: CopyPath | undefined): boolean {
   return nativeAvailable();
 }
 
-/** The padded row: the largest size per dimension, raised to padTo where given. */
-function planRow(tensors: readonly Tensor[], padTo: StackOptions['padTo']): number[] {
-  const first = tensors[0]!;
-  const rank = first.shape.length;
-  const row = [...first.shape];
-  tensors.forEach((t, i) => {
-    if (t.dtype !== first.dtype) throw new DTypeMismatchError(`stack: tensor ${i} is ${t.dtype} but tensor 0 is ${first.dtype}; one batch takes one dtype`);
-    if (t.shape.length !== rank) {
-      throw new RankMismatchError(`stack: tensor ${i} has rank ${t.shape.length} ([${t.shape}]) but tensor 0 has rank ${rank} ([${first.shape}])`);
-    }
-    for (let d = 0; d < rank; d++) if (t.shape[d]! > row[d]!) row[d] = t.shape[d]!;
-  });
-  if (padTo !== undefined) {
-    if (!Array.isArray(padTo) || padTo.length !== rank) {
-      throw new NativeArgumentError(`stack: padTo must list ${rank} sizes (one per dimension of the tensors, null for "largest"), got ${JSON.stringify(padTo)}`);
-    }
-    padTo.forEach((size, d) => {
-      if (size === null || size === undefined) return;
-      if (!Number.isSafeInteger(size) || size < 0) throw new NativeArgumentError(`stack: padTo[${d}] must be a non-negative integer, got ${size}`);
-      if (size < row[d]!) {
-        const i = tensors.findIndex(t => t.shape[d]! > size);
-        throw new TensorShapeError(
-          `stack: tensor ${i} has size ${tensors[i]!.shape[d]} in dimension ${d} ([${tensors[i]!.shape}]) but padTo[${d}] is ${size}; stack pads, it never crops`,
-          { details: { index: i, dim: d, size: tensors[i]!.shape[d], padTo: size } },
-        );
-      }
-      row[d] = size;
-    });
-  }
-  return row;
-}
-
-/** The pad value as the bits of one element (what the addon fills with), checked against the dtype. */
-function padBits(dtype: DType, value: number | bigint): bigint {
-  const bad = (why: string) => new NativeArgumentError(`stack: padValue ${String(value)} ${why}`);
-  switch (dtype) {
-    case 'float32': {
-      const f = new Float32Array([Number(value)]);
-      return BigInt(new Uint32Array(f.buffer)[0]!);
-    }
-    case 'float16':
-      return BigInt(toFloat16Bits(Number(value)));
-    case 'int32': {
-      const v = Number(value);
-      if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw bad('is not a 32-bit integer, as int32 needs');
-      return BigInt.asUintN(32, BigInt(v));
-    }
-    case 'uint8': {
-      const v = Number(value);
-      if (!Number.isInteger(v) || v < 0 || v > 255) throw bad('is not an integer from 0 to 255, as uint8 needs');
-      return BigInt(v);
-    }
-    case 'int64': {
-      if (typeof value === 'number' && !Number.isSafeInteger(value)) throw bad('is not a safe integer; pass a bigint for int64');
-      const v = BigInt(value);
-      if (v < -(2n ** 63n) || v >= 2n ** 63n) throw bad('does not fit int64');
-      return BigInt.asUintN(64, v);
-    }
-  }
-}
-
-/** The pad value as an element of the typed array (for .fill). */
-function padElement(dtype: DType, bits: bigint): number | bigint {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(new Uint32Array([Number(bits)]).buffer)[0]!;
-    case 'int64':
-      return BigInt.asIntN(64, bits);
-    case 'int32':
-      return Number(BigInt.asIntN(32, bits));
-    default:
-      return Number(bits);
-  }
-}
-
 /**
  * Stacks tensors of one dtype and rank along a new first axis. Dimensions whose sizes differ are padded
  * with padValue to the largest (or to padTo); `shapes` keeps each input's own shape for unstack.
  */
-export function stack<D extends DType>(tensors: readonly Tensor<D>[], options: StackOptions = {}): Stacked<D> {
+export function stack<D extends Dtype>(tensors: readonly Tensor<D>[], options: StackOptions = {}): Stacked<D> {
   const native = useNative(options.path);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new EmptyBatchError('stack needs at least one tensor: got an empty list');
-  tensors.forEach((t, i) => checkTensor(t, i, 'stack: tensor'));
-  const dtype: D = tensors[0]!.dtype;
-  const row = planRow(tensors, options.padTo);
-  const rows = options.batchSize ?? tensors.length;
-  if (!Number.isSafeInteger(rows) || rows < tensors.length) {
-    throw new NativeArgumentError(`stack: batchSize ${rows} is smaller than the ${tensors.length} tensors to stack`);
-  }
-  const n = rows * product(row);
-  const out = options.out ?? new ARRAY_OF[dtype](n);
-  if (!(out instanceof (ARRAY_OF[dtype] as unknown as typeof Float32Array)) || out.length !== n) {
-    throw new TensorShapeError(`stack: options.out must be a ${ARRAY_OF[dtype].name} of ${n} elements for a [${rows}, ${row}] batch`);
-  }
-  const bits = options.padBits ?? padBits(dtype, options.padValue ?? 0);
-  if (native) {
-    try {
-      loadNative().gather(tensors as Tensor[], out, row, rows, bits);
-    } catch (err) {
-      throw fromNativeError(err);
-    }
-  } else {
-    fillBatch(tensors as Tensor[], row, out, padElement(dtype, bits));
-  }
+  // Every dimension may differ: the native layer's gather with all of them padded, the one pad/stack there is.
+  const rank = Array.isArray(tensors[0]?.shape) ? tensors[0].shape.length : 0;
+  const gatherOptions = {
+    padDims: Array.from({ length: rank }, (_, d) => d),
+    ...(options.padTo !== undefined ? { padTo: options.padTo } : {}),
+    ...(options.padValue !== undefined ? { padValue: options.padValue } : {}),
+    ...(options.padBits !== undefined ? { padBits: options.padBits } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.out !== undefined ? { out: options.out } : {}),
+  };
+  const result = native ? gather(tensors, gatherOptions) : gatherReference(tensors, gatherOptions);
   return {
-    batch: { dtype, shape: [rows, ...row], data: out } as Tensor<D>,
+    batch: result.batch as Tensor<D>,
     shapes: tensors.map(t => [...t.shape]),
-    row,
+    row: result.batch.shape.slice(1),
     count: tensors.length,
   };
 }
@@ -177,13 +91,12 @@ export function stack<D extends DType>(tensors: readonly Tensor<D>[], options: S
  * - a list of numbers (each call's size along the first row dimension, as for sequences),
  * - or a count (the first `count` rows, uncropped; rows past it are padding rows of batchSize).
  */
-export function unstack<D extends DType>(batch: Tensor<D>, lengths: readonly (readonly number[])[] | readonly number[] | number, options: UnstackOptions = {}): Tensor<D>[] {
+export function unstack<D extends Dtype>(batch: Tensor<D>, lengths: readonly (readonly number[])[] | readonly number[] | number, options: UnstackOptions = {}): Tensor<D>[] {
   const native = useNative(options.path);
   if (!batch || typeof batch !== 'object' || !Array.isArray(batch.shape) || batch.shape.length < 1) {
     throw new TensorShapeError('unstack needs a batch tensor { dtype, shape, data } with a leading batch axis');
   }
-  const cls = ARRAY_OF[batch.dtype];
-  if (!cls || !(batch.data instanceof (cls as unknown as typeof Float32Array))) {
+  if (!dataMatchesDtype(batch.dtype, batch.data)) {
     throw new DTypeMismatchError(`unstack: the batch is ${String(batch.dtype)} but its data is a ${(batch.data as object)?.constructor?.name ?? typeof batch.data}`);
   }
   const rank = batch.shape.length - 1;

@@ -1,22 +1,22 @@
 import t from 'tap';
 import {
   DTypeMismatchError, DetachedBufferError, EmptyBatchError, RankMismatchError, TensorShapeError, gather, gatherAsync,
-  gatherReference, nativeAvailable, scatter, scatterReference, toFloat16Bits, type DType, type Tensor,
+  gatherReference, nativeAvailable, scatter, scatterReference, toFloat16Bits, type Dtype, type Tensor,
 } from '../../src/native/index.ts';
 
 t.ok(nativeAvailable(), 'the addon is built (npm run build:native)');
 
-const ctors = { float32: Float32Array, float16: Uint16Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array };
-const dtypes = Object.keys(ctors) as DType[];
+const ctors: Partial<Record<Dtype, new (n: number) => unknown>> = { float32: Float32Array, float16: Uint16Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array };
+const dtypes = Object.keys(ctors) as Dtype[];
 
 // Deterministic PRNG so a failure can be replayed.
 let seed = 12345;
 const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
 const randInt = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
-function tensor(dtype: DType, shape: number[]): Tensor {
+function tensor(dtype: Dtype, shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  const data = new ctors[dtype](n);
+  const data = new ctors[dtype]!(n) as any;
   for (let i = 0; i < n; i++) {
     (data as any)[i] = dtype === 'int64' ? BigInt(randInt(-1e6, 1e6)) : dtype === 'float32' ? rand() * 100 - 50 : randInt(0, 250);
   }

@@ -19,6 +19,7 @@ function randomTensor(dtype: Tensor['dtype'], shape: number[], seed: number): Te
     case 'int32': return { dtype, shape, data: Int32Array.from({ length: n }, () => next() - 500) };
     case 'int64': return { dtype, shape, data: BigInt64Array.from({ length: n }, () => BigInt(next()) * 10_000_000_000n) };
     case 'uint8': return { dtype, shape, data: Uint8Array.from({ length: n }, () => next() & 0xff) };
+    default: throw new Error(`no generator for ${dtype}`);
   }
 }
 
