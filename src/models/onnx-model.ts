@@ -26,16 +26,13 @@ import { concatTensors, splitTensor, stackTensors } from './stack.ts';
 import type { CopyPath } from '../serve/tensor-batch.ts';
 import { allocateData, elementCount, isTensorLike, type TensorData, type TensorLike } from './tensor.ts';
 import { validateInputs } from './validate.ts';
+import type { TensorInput } from '../store/index.ts';
 
-/** A tensor as troupe passes it (`{ dtype, shape, data }`, e.g. an object-store view) or an ORT tensor. */
-/** An onnxruntime-node Tensor, by shape: troupe's declarations must not need onnxruntime-node (an optional peer). */
-export interface OrtTensorInput {
-  readonly type: string;
-  readonly dims: readonly number[];
-  readonly data: unknown;
-}
-
-export type TensorInput = TensorLike | OrtTensorInput;
+/**
+ * A tensor as troupe passes it (`{ dtype, shape, data }`, e.g. an object-store view) or an onnxruntime-node Tensor
+ * by shape (troupe's declarations must not need onnxruntime-node, an optional peer): what the store's putTensor takes.
+ */
+export type { TensorInput, OrtTensor as OrtTensorInput } from '../store/index.ts';
 
 export type ModelInputs = Readonly<Record<string, TensorInput>>;
 export type ModelOutputs = Record<string, TensorLike>;

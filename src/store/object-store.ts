@@ -5,6 +5,7 @@
 import { totalmem } from 'node:os';
 import { Arena, type RefClaim } from './arena.ts';
 import { dtypeInfo, dtypeOfArray, isDtype, shapeSize, type Dtype, type TypedArray } from './dtypes.ts';
+import type { Tensor, TensorData } from '../native/tensor.ts';
 import {
   ForeignObjectRefError, InvalidObjectRefError, InvalidTensorError, ObjectNotHeldError, ObjectStoreConfigError,
   ObjectStoreFullError,
@@ -65,16 +66,15 @@ export interface PutOptions {
   timeoutMs?: number;
 }
 
-export interface Tensor<T extends TypedArray = TypedArray> {
-  readonly dtype: Dtype;
-  readonly shape: readonly number[];
-  readonly data: T;
+/** An onnxruntime-node Tensor as the store reads it. */
+export interface OrtTensor {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
 }
 
-/** A troupe tensor, or an onnxruntime-node Tensor ({ type, dims, data }). */
-export type TensorLike =
-  | { dtype: Dtype; shape: readonly number[]; data: TypedArray }
-  | { type: string; dims: readonly number[]; data: unknown };
+/** What putTensor takes: a troupe tensor, or an onnxruntime-node Tensor. */
+export type TensorInput = Tensor | OrtTensor;
 
 export interface ObjectStoreStats {
   capacity: number;
@@ -246,7 +246,7 @@ export class ObjectStore {
   }
 
   /** Stores a tensor (troupe's { dtype, shape, data } or an onnxruntime Tensor); the ref carries dtype and shape. */
-  async putTensor(tensor: TensorLike, options: PutOptions = {}): Promise<ObjectRef> {
+  async putTensor(tensor: TensorInput, options: PutOptions = {}): Promise<ObjectRef> {
     const t = normalizeTensor(tensor);
     const known = this.#reuse(t.data, options, t.shape);
     if (known) return known;
@@ -255,7 +255,7 @@ export class ObjectStore {
     return ref;
   }
 
-  putTensorSync(tensor: TensorLike, options: PutOptions = {}): ObjectRef {
+  putTensorSync(tensor: TensorInput, options: PutOptions = {}): ObjectRef {
     const t = normalizeTensor(tensor);
     const known = this.#reuse(t.data, options, t.shape);
     if (known) return known;
@@ -320,12 +320,12 @@ export class ObjectStore {
 
   getTensor(ref: ObjectRef): Tensor {
     const r = this.#own(ref);
-    return { dtype: r.dtype, shape: r.shape, data: this.get(r) };
+    return { dtype: r.dtype, shape: r.shape, data: this.get(r) as TensorData };
   }
 
   takeTensor(ref: ObjectRef): Tensor {
     const r = this.#own(ref);
-    return { dtype: r.dtype, shape: r.shape, data: this.take(r) };
+    return { dtype: r.dtype, shape: r.shape, data: this.take(r) as TensorData };
   }
 
   /** The ref behind a view this thread got from get/take/allocate, or undefined. */
@@ -569,7 +569,7 @@ export class ObjectStore {
   }
 }
 
-function normalizeTensor(tensor: TensorLike): { dtype: Dtype; shape: readonly number[]; data: TypedArray } {
+function normalizeTensor(tensor: TensorInput): { dtype: Dtype; shape: readonly number[]; data: TypedArray } {
   if (typeof tensor !== 'object' || tensor === null) {
     throw new InvalidTensorError('a tensor is { dtype, shape, data } (or an onnxruntime Tensor { type, dims, data })', {});
   }
