@@ -2,9 +2,9 @@
 // reference where it is not, with the same checks and results either way.
 import { nativeAvailable, loadNative, type RawTensor } from './binding.ts';
 import { fromNativeError } from './errors.ts';
-import { planGather, product, typedPad, type BatchLayout } from './layout.ts';
+import { planGather, typedPad, type BatchLayout } from './layout.ts';
 import { checkOut, fillBatch, planScatter, resultOf, scatterReference } from './reference.ts';
-import { ARRAY_OF, rawView, type Tensor, type TensorData } from './tensor.ts';
+import { ARRAY_OF, elementCount, rawView, type Tensor, type TensorData } from './tensor.ts';
 import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions } from './types.ts';
 
 /** The tensors as the addon takes them: each dtype as the addon's type of its element width (views, no copy). */
@@ -14,7 +14,7 @@ export function rawTensors(tensors: readonly Tensor[]): RawTensor[] {
 
 function prepare(tensors: readonly Tensor[], options: GatherOptions): { layout: BatchLayout; out: TensorData } {
   const layout = planGather(tensors, options);
-  const n = layout.rows * product(layout.row);
+  const n = layout.rows * elementCount(layout.row);
   const out = options.out ?? new ARRAY_OF[layout.dtype](n);
   checkOut(out, layout, n);
   return { layout, out };
@@ -61,14 +61,14 @@ export function scatter(batch: Tensor, lengths: ScatterLengths, options: Scatter
   if (!nativeAvailable()) return scatterReference(batch, lengths, options);
   const items = planScatter(batch, lengths, options);
   const row = batch.shape.slice(1);
-  const rowElems = product(row);
+  const rowElems = elementCount(row);
   const copies: { index: number; crop: number[]; out: TensorData }[] = [];
   const result = items.map(({ index, crop, view }) => {
     if (view && !options.copy) {
       const base = index * rowElems;
-      return { dtype: batch.dtype, shape: crop, data: batch.data.subarray(base, base + product(crop)) } as Tensor;
+      return { dtype: batch.dtype, shape: crop, data: batch.data.subarray(base, base + elementCount(crop)) } as Tensor;
     }
-    const out = new ARRAY_OF[batch.dtype](product(crop));
+    const out = new ARRAY_OF[batch.dtype](elementCount(crop));
     copies.push({ index, crop, out });
     return { dtype: batch.dtype, shape: crop, data: out } as Tensor;
   });

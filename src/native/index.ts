@@ -6,7 +6,6 @@ import type { DeviceInfo } from './types.ts';
 export { nativeAvailable, loadNative, nativeCandidates, type NativeBinding } from './binding.ts';
 export { gather, gatherAsync, scatter } from './batching.ts';
 export { fillBatch, gatherReference, scatterReference } from './reference.ts';
-export { product } from './layout.ts';
 export {
   DTYPES, ARRAY_OF, isDtype, typedArrayFor, dtypeBytes, allocateData, dataMatchesDtype, dtypeOfArray, elementCount, checkTensor,
   tensor, isTensor, padBitsOf, fillBitsOf, elementOfBits, toFloat16Bits, MAX_RANK,

@@ -93,12 +93,6 @@ function applyPadTo(tensors: readonly Tensor[], row: number[], padTo: NonNullabl
   });
 }
 
-export function product(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
-
 /** The typed pad value to `.fill` arrays of the dtype with. */
 export function typedPad(layout: BatchLayout): number | bigint {
   return elementOfBits(layout.dtype, layout.padBits);

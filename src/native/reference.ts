@@ -1,8 +1,8 @@
 // Plain TypeScript gather and scatter: the specification the addon is tested
 // against, and the implementation used when the binary is missing.
 import { NativeArgumentError, TensorShapeError } from './errors.ts';
-import { planGather, product, typedPad, type BatchLayout } from './layout.ts';
-import { ARRAY_OF, type Tensor, type TensorData } from './tensor.ts';
+import { planGather, typedPad, type BatchLayout } from './layout.ts';
+import { ARRAY_OF, elementCount, type Tensor, type TensorData } from './tensor.ts';
 import type { GatherOptions, GatherResult, ScatterLengths, ScatterOptions } from './types.ts';
 
 function strides(dims: readonly number[]): number[] {
@@ -13,7 +13,7 @@ function strides(dims: readonly number[]): number[] {
 
 /** Writes the tensors into `out` (already sized) as rows of shape `row`, every other element `pad` (a typed element). */
 export function fillBatch(tensors: readonly Tensor[], row: readonly number[], out: TensorData, pad: number | bigint): void {
-  const rowElems = product(row);
+  const rowElems = elementCount(row);
   (out as Float32Array).fill(pad as number);
   const dst = strides(row);
   tensors.forEach((t, b) => {
@@ -26,7 +26,7 @@ export function fillBatch(tensors: readonly Tensor[], row: readonly number[], ou
     }
     // Copy innermost runs; the pad is already in place.
     const inner = t.shape[rank - 1]!;
-    const outer = product(t.shape.slice(0, -1));
+    const outer = elementCount(t.shape.slice(0, -1));
     const coord = new Array<number>(rank - 1).fill(0);
     for (let o = 0; o < outer; o++) {
       let s = 0;
@@ -46,7 +46,7 @@ export function fillBatch(tensors: readonly Tensor[], row: readonly number[], ou
 
 export function gatherReference(tensors: readonly Tensor[], options: GatherOptions = {}): GatherResult {
   const layout = planGather(tensors, options);
-  const n = layout.rows * product(layout.row);
+  const n = layout.rows * elementCount(layout.row);
   const out = options.out ?? new ARRAY_OF[layout.dtype](n);
   checkOut(out, layout, n);
   fillBatch(tensors, layout.row, out, typedPad(layout));
@@ -83,7 +83,7 @@ export function planScatter(batch: Tensor, lengths: ScatterLengths, options: Sca
   if (!batch || !Array.isArray(batch.shape) || batch.shape.length < 1) {
     throw new TensorShapeError('scatter needs a batch tensor with a leading batch axis');
   }
-  if (batch.data.length !== product(batch.shape)) {
+  if (batch.data.length !== elementCount(batch.shape)) {
     throw new TensorShapeError(`the batch has shape [${batch.shape}] but ${batch.data.length} elements of data`);
   }
   const row = batch.shape.slice(1);
@@ -126,10 +126,10 @@ export function planScatter(batch: Tensor, lengths: ScatterLengths, options: Sca
 export function scatterReference(batch: Tensor, lengths: ScatterLengths, options: ScatterOptions = {}): Tensor[] {
   const items = planScatter(batch, lengths, options);
   const row = batch.shape.slice(1);
-  const rowElems = product(row);
+  const rowElems = elementCount(row);
   return items.map(({ index, crop, view }) => {
     const base = index * rowElems;
-    const n = product(crop);
+    const n = elementCount(crop);
     if (view) {
       const v = (batch.data as Float32Array).subarray(base, base + n);
       return { dtype: batch.dtype, shape: crop, data: (options.copy ? v.slice() : v) as unknown } as Tensor;
@@ -139,7 +139,7 @@ export function scatterReference(batch: Tensor, lengths: ScatterLengths, options
     const dst = strides(crop);
     const rank = crop.length;
     const inner = crop[rank - 1]!;
-    const outer = product(crop.slice(0, -1));
+    const outer = elementCount(crop.slice(0, -1));
     const coord = new Array<number>(rank - 1).fill(0);
     for (let o = 0; o < outer; o++) {
       let s = base;
