@@ -133,6 +133,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     `rolling update at ${rollingRate}/s; commit ${git.commit}${git.dirtySrc ? ' (src/ has uncommitted changes)' : ''}`);
 
   const analyses: Analysis['variants'] = [];
+  const runs = new Map<string, VariantRun>();
   for (const spec of specs) {
     ctx.log(`== ${spec.name} (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     const outcome = await runVariant(spec, ctx.log);
@@ -143,9 +144,11 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     }
     const a = analyzeVariant(outcome.run, autoscalingConfig.upscaleDelayMs);
     analyses.push(a);
+    runs.set(spec.name, outcome.run);
     ctx.log(`  ${spec.name}: ${a.phases.map((p) => `${p.name} p99 ${p.window.p99.toFixed(1)} ms, ${p.window.failed} failed`).join('; ')}`);
   }
   (config.load as Record<string, unknown>).after = loadavg();
+  addSettledWindows(analyses, runs);
 
   const analysis: Analysis = { config, variants: analyses, date: new Date().toISOString(), command: `npm run bench -- autoscale ${process.argv.slice(3).join(' ')}`.trim() };
   ctx.record('variants', analyses);
@@ -206,6 +209,29 @@ function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysi
     };
   }
   return a;
+}
+
+/** After a scale-up, a second for the queue that built while the new replica started to drain. */
+const SETTLE_MS = 1000;
+
+/**
+ * Every step variant's requests from when the autoscaled deployment had settled at its new count (its new
+ * replica's first reply + SETTLE_MS) to the end of the high phase: the same window in each, so "p99 under
+ * autoscaling" compares the autoscaled count with fixed ones, and the transient before it (bounded by the
+ * scale-up goal) is reported apart.
+ */
+function addSettledWindows(analyses: Analysis['variants'], runs: Map<string, VariantRun>): void {
+  const auto = analyses.find((v): v is VariantAnalysis => v.name === 'autoscale' && !('error' in v));
+  const high = auto?.phases.find((p) => p.name === 'high');
+  const servedAfter = auto?.scaleUp?.firstServedAfterMs;
+  if (!auto || !high || servedAfter === null || servedAfter === undefined) return;
+  const from = high.startMs + servedAfter + SETTLE_MS;
+  if (from >= high.endMs) return;
+  for (const v of analyses) {
+    const run = runs.get(v.name);
+    if ('error' in v || !run || v.redeploy) continue;
+    v.settledHigh = { from, to: high.endMs, window: windowStats(run.records, from, high.endMs) };
+  }
 }
 
 /** The redeploy and serve.run's return placed among the replica events. */
