@@ -5,6 +5,7 @@
 //            the JSON header; the probabilities back as binary), goal >= 90% of raw
 //   json     the same request with the crop as a JSON array of 27,648 numbers, and JSON back
 //   plain    (reference) bench/batching/http-app.ts:app, the same model behind a hand-written octet-stream route
+//   plain-one-hop (reference) http-app.ts:single, that route's method itself @batch (proxy → model replica)
 // Closed loop at --concurrency clients with the bench's own HTTP client (wrk when installed, for binary and plain).
 // Rounds interleave every target, so load that comes and goes on a shared machine falls on all of them.
 //
@@ -64,6 +65,13 @@ function jsonRequest(crop: Float32Array): Buffer {
 }
 
 
+const ROW_LABELS: Record<string, string> = {
+  binary: 'v2 infer, binary tensors',
+  json: 'v2 infer, JSON tensors',
+  plain: 'reference: hand-written octet-stream route, ingress → @batch model deployment (as v2)',
+  'plain-one-hop': 'reference: the same route, itself @batch on the model replicas (one hop fewer)',
+};
+
 export async function run(ctx: ScenarioContext): Promise<void> {
   const rounds = num(ctx.flags.rounds, ctx.quick ? 2 : 4);
   const concurrency = num(ctx.flags.concurrency, 64);
@@ -100,14 +108,18 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     ctx.log(`starting troupe serve-models ${dir} (angle: ${replicas} replica(s), @batch ${maxBatch}, ${wait} ms)`);
     servers.push({ name: 'v2', server: await startServerProcess(process.execPath, [...node, 'serve-models', dir, '--port', '0', '--no-admin'], { cwd: root, readyTimeoutMs: 120_000, killAfterMs: 15_000 }) });
     if (plain) {
-      ctx.log('starting troupe run bench/batching/http-app.ts:app (reference: a hand-written octet-stream route)');
-      servers.push({
-        name: 'plain',
-        server: await startServerProcess(process.execPath, [...node, 'run', 'bench/batching/http-app.ts:app', '--port', '0', '--no-admin'], {
-          cwd: root, readyTimeoutMs: 120_000, killAfterMs: 15_000,
-          env: { CLS_MAX_BATCH: String(maxBatch), CLS_WAIT_MS: String(wait), CLS_THREADS: '1', CLS_REPLICAS: String(replicas) },
-        }),
-      });
+      // Two references: `app` has v2's shape (an ingress replica calling the model's deployment), `single` is one
+      // hop fewer (the route method itself is @batch on the model's replicas): what the extra hop costs.
+      for (const exp of ['app', 'single'] as const) {
+        ctx.log(`starting troupe run bench/batching/http-app.ts:${exp} (reference: a hand-written octet-stream route)`);
+        servers.push({
+          name: exp === 'app' ? 'plain' : 'plain-one-hop',
+          server: await startServerProcess(process.execPath, [...node, 'run', `bench/batching/http-app.ts:${exp}`, '--port', '0', '--no-admin'], {
+            cwd: root, readyTimeoutMs: 120_000, killAfterMs: 15_000,
+            env: { CLS_MAX_BATCH: String(maxBatch), CLS_WAIT_MS: String(wait), CLS_THREADS: '1', CLS_REPLICAS: String(replicas) },
+          }),
+        });
+      }
     }
     const v2 = servers[0]!.server.url;
     const binaries = inputs.map(binaryRequest);
@@ -128,7 +140,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
     const targets: HttpCase[] = [
       { name: 'binary', concurrency, url: `${v2}/v2/models/angle/infer`, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(binaries[0]!.headerLength) }, body: (i: number) => binaries[i % binaries.length]!.body, file: join(bodyDir, 'binary') },
       { name: 'json', concurrency: jsonConcurrency, url: `${v2}/v2/models/angle/infer`, headers: { 'content-type': 'application/json' }, body: (i: number) => jsons[i % jsons.length]!, file: undefined },
-      ...(plain ? [{ name: 'plain', concurrency, url: `${servers[1]!.server.url}/classify`, headers: { 'content-type': 'application/octet-stream' }, body: (i: number) => Buffer.from(inputs[i % inputs.length]!.buffer), file: join(bodyDir, 'plain') }] : []),
+      ...servers.slice(1).map((s) => ({ name: s.name, concurrency, url: `${s.server.url}/classify`, headers: { 'content-type': 'application/octet-stream' }, body: (i: number) => Buffer.from(inputs[i % inputs.length]!.buffer), file: join(bodyDir, 'plain') })),
     ];
     const measure = async (t: HttpCase, ms: number, label: string): Promise<Slice> => {
       if (client === 'wrk' && t.file) return wrkPost(t.url, t.file, t.headers, t.concurrency, ms);
@@ -170,7 +182,7 @@ export async function run(ctx: ScenarioContext): Promise<void> {
       '| target | clients | items/s | vs raw ORT best (goal >= 90% for binary) | p50 ms (median of rounds) | p99 ms (worst round) | errors |',
       '|---|---:|---:|---:|---:|---:|---:|',
       `| raw ORT in-process, the best of ${Object.entries(won).map(([k, n]) => `${k} (${n} round${n === 1 ? '' : 's'})`).join(', ')} | – | ${rate(raw).toFixed(0)} | 100% | | | |`,
-      ...rows.map((r) => `| ${r.target === 'binary' ? 'v2 infer, binary tensors' : r.target === 'json' ? 'v2 infer, JSON tensors' : 'reference: hand-written octet-stream @batch route'} | ${r.clients} | ${r.itemsPerSecond.toFixed(0)} | ${(100 * r.vsRaw).toFixed(0)}% | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`),
+      ...rows.map((r) => `| ${ROW_LABELS[r.target] ?? r.target} | ${r.clients} | ${r.itemsPerSecond.toFixed(0)} | ${(100 * r.vsRaw).toFixed(0)}% | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`),
       '',
       `${rounds} interleaved rounds of ${slice / 1000} s; HTTP load from ${client}. Model deployment: ${replicas} replica(s), one ORT thread each, @batch(${maxBatch}, ${wait} ms). Load average before: ${before}; after: ${report.load.after}.`,
     ];
