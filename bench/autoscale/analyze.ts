@@ -96,6 +96,28 @@ export function windowStats(r: StepLoadRecords, from: number, to: number): Windo
   };
 }
 
+/** Requests sent and not yet answered at each step of `stepMs` in [from, to): the load generator's view of the queue. */
+export function inFlight(r: StepLoadRecords, from: number, to: number, stepMs = 50): number[] {
+  const counts = new Array<number>(Math.max(0, Math.ceil((to - from) / stepMs))).fill(0);
+  for (let i = 0; i < r.due.length; i++) {
+    const start = Math.max(from, r.due[i]);
+    const end = Number.isNaN(r.done[i]) ? to : Math.min(to, r.done[i]);
+    for (let k = Math.ceil((start - from) / stepMs); k < counts.length && from + k * stepMs < end; k++) counts[k]++;
+  }
+  return counts;
+}
+
+/**
+ * When the queue a scale-up left behind had drained: the first time from `from` on at which the requests in
+ * flight were down to `level` (what a fixed replica count has in flight under the same load), ms; null if never
+ * before `to`.
+ */
+export function drainedAt(r: StepLoadRecords, from: number, to: number, level: number, stepMs = 50): number | null {
+  const counts = inFlight(r, from, to, stepMs);
+  const k = counts.findIndex((n) => n <= level);
+  return k < 0 ? null : from + k * stepMs;
+}
+
 /** The last sample at or before t (samples sorted by t). */
 export function sampleAt(samples: Sample[], t: number): Sample | undefined {
   let lo = 0;

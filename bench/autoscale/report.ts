@@ -30,7 +30,7 @@ export interface VariantAnalysis {
   servedOverTime?: Array<{ t: number; served: Sample['served'] }>;
   scaleUp?: ScaleUp;
   /** The high phase once the autoscaled deployment had settled (scenario.ts addSettledWindows): the same window in every step variant. */
-  settledHigh?: { from: number; to: number; window: Window };
+  settledHigh?: { from: number; to: number; inFlightLevel: number; window: Window };
   scaleDown?: ScaleDown;
   /** Every scale-down of the run and the requests due around them. */
   downscales?: { count: number; windows: Array<{ from: number; to: number }>; window: Window };
@@ -128,9 +128,9 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
   const high = (v: VariantAnalysis) => v.phases.find((p) => p.name === 'high')?.window;
   const settled = (v: VariantAnalysis) => v.settledHigh?.window;
   if (auto && fixed.length) {
-    // Read once the autoscaled count has settled: the scale-up goal above bounds the transient before it (a
-    // second of 1.4x one replica's load would hold any p99 of the whole phase to that second's queue), and the
-    // transient is reported beside it.
+    // Read once the autoscaled deployment has caught up with the load: the scale-up goal above bounds the
+    // transient before it (the queue that 1.4x one replica's load builds while a replica starts would hold any
+    // p99 of the whole phase), and the transient is reported beside it.
     const bs = best(settled);
     const bh = best(high);
     const bw = best((v) => v.whole);
@@ -144,7 +144,8 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
       goal: 'p99 under autoscaling within 1.5x of the best fixed replica count',
       measured:
         (win && as && bs
-          ? `settled at 2 replicas (${sec(win.from)}-${sec(win.to)} s: 1 s after the new replica's first reply to the end of the high phase, the same window in every variant): ` +
+          ? `settled (${sec(win.from)}-${sec(win.to)} s: from when the requests in flight were down to ${win.inFlightLevel}, what ${bs.v.name} had in flight ` +
+            `at the median of its high phase, after the new replica's first reply, to the end of the high phase; the same window in every variant): ` +
             `autoscale ${ms(as.p99)} ms (${as.failed} failed of ${as.count}) against ${bs.v.name} ${ms(bs.w.p99)} ms (${bs.w.failed} failed): **${rs.toFixed(2)}x**. `
           : 'settled window: not measured (no scale-up reply in the high phase). ') +
         `With the transient: high phase ${ms(ah.p99)} ms against ${bh?.v.name} ${ms(bh?.w.p99)} ms (${rh.toFixed(2)}x); ` +
@@ -277,8 +278,8 @@ export function renderSummary(a: Analysis, charts: { files: string[]; notes: str
   }
   lines.push(
     '',
-    'A request counts in the phase in which it was due; "high, settled" is the high phase from 1 s after the autoscaled ' +
-      "deployment's new replica first replied (the same window in every variant); " +
+    'A request counts in the phase in which it was due; "high, settled" is the high phase from when the autoscaled ' +
+      "deployment had caught up (its new replica replying and no more requests in flight than the fixed count's median; the same window in every variant); " +
       'p99 is of successful replies; "failed" is every request without a 2xx reply ' +
       '(a status, a closed connection, a 10 s timeout). Server CPU is the server process (proxy and replica threads) over the phase; ' +
       'other processes is what the rest of the machine took meanwhile (/proc/stat less the server and the load generator).',

@@ -24,7 +24,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioContext } from '../lib/scenario-runner.ts';
-import { downscales, machineCores, replicaEvents, targetChanges, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
+import { downscales, drainedAt, inFlight, machineCores, replicaEvents, targetChanges, rollingWindow, scaleDown, scaleUp, serverCores, timeSeries, windowStats, type VariantRun } from './analyze.ts';
 import { renderTimelineChart } from './chart.ts';
 import { renderSummary, type Analysis, type VariantAnalysis } from './report.ts';
 import type { ServerConfig } from './protocol.ts';
@@ -211,26 +211,28 @@ function analyzeVariant(run: VariantRun, upscaleDelayMs: number): VariantAnalysi
   return a;
 }
 
-/** After a scale-up, a second for the queue that built while the new replica started to drain. */
-const SETTLE_MS = 1000;
-
 /**
- * Every step variant's requests from when the autoscaled deployment had settled at its new count (its new
- * replica's first reply + SETTLE_MS) to the end of the high phase: the same window in each, so "p99 under
- * autoscaling" compares the autoscaled count with fixed ones, and the transient before it (bounded by the
- * scale-up goal) is reported apart.
+ * Every step variant's requests from when the autoscaled deployment had caught up with the high load to the end
+ * of the high phase, the same window in each, so "p99 under autoscaling" compares the autoscaled count with fixed
+ * ones; the transient before it (bounded by the scale-up goal) is reported apart. Caught up: its new replica
+ * had replied and the requests in flight were down to the median that the best fixed count (the most replicas)
+ * had in flight during its own high phase.
  */
 function addSettledWindows(analyses: Analysis['variants'], runs: Map<string, VariantRun>): void {
   const auto = analyses.find((v): v is VariantAnalysis => v.name === 'autoscale' && !('error' in v));
   const high = auto?.phases.find((p) => p.name === 'high');
   const servedAfter = auto?.scaleUp?.firstServedAfterMs;
-  if (!auto || !high || servedAfter === null || servedAfter === undefined) return;
-  const from = high.startMs + servedAfter + SETTLE_MS;
-  if (from >= high.endMs) return;
+  const fixed = [...runs.keys()].filter((n) => n.startsWith('fixed-')).sort((a, b) => Number(b.slice(6)) - Number(a.slice(6)))[0];
+  const autoRun = runs.get('autoscale');
+  if (!auto || !high || !autoRun || !fixed || servedAfter === null || servedAfter === undefined) return;
+  const counts = inFlight(runs.get(fixed)!.records, high.startMs, high.endMs).sort((a, b) => a - b);
+  const level = counts[Math.floor(counts.length / 2)] ?? 0;
+  const from = drainedAt(autoRun.records, high.startMs + servedAfter, high.endMs, level);
+  if (from === null) return;
   for (const v of analyses) {
     const run = runs.get(v.name);
     if ('error' in v || !run || v.redeploy) continue;
-    v.settledHigh = { from, to: high.endMs, window: windowStats(run.records, from, high.endMs) };
+    v.settledHigh = { from, to: high.endMs, inFlightLevel: level, window: windowStats(run.records, from, high.endMs) };
   }
 }
 
