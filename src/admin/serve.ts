@@ -19,6 +19,8 @@ class Serve {
   #proxy: HttpProxy | undefined;
   #address: { host: string; port: number } | undefined;
   #starting: Promise<void> | undefined;
+  /** By application: the names of its sub-mounts on the proxy. */
+  readonly #subMounts = new Map<string, string[]>();
 
   /** Starts the runtime and (unless http is false) the HTTP proxy. serve.run() calls it with defaults. */
   start(options: StartOptions = {}): Promise<void> {
@@ -64,9 +66,9 @@ class Serve {
     const updating = name in controller.status().applications;
     try {
       // An update swaps the mount in one step (and back, if the update fails): its routes never go missing.
-      return await controller.run(app, options, { planned: info => proxy?.mount(this.#mountable(info), { replace: true }) });
+      return await controller.run(app, options, { planned: info => void (proxy && this.#mount(proxy, info)) });
     } catch (err) {
-      if (!updating) proxy?.unmount(name);
+      if (!updating) this.#unmount(name);
       throw err;
     }
   }
@@ -95,7 +97,7 @@ class Serve {
   }
 
   async delete(name: string): Promise<void> {
-    this.#proxy?.unmount(name);
+    this.#unmount(name);
     await this.#controller?.delete(name);
   }
 
@@ -114,18 +116,38 @@ class Serve {
     this.#runtime = undefined;
     this.#address = undefined;
     this.#starting = undefined;
+    this.#subMounts.clear();
     return { dropped };
   }
 
-  #mountable(app: ApplicationInfo): MountedApp {
+  /** Mounts the application's ingress and each of its sub-mounts (replacing what was mounted under their names),
+   *  and unmounts the sub-mounts it no longer has. All in one turn: no request sees half of it. */
+  #mount(proxy: HttpProxy, app: ApplicationInfo): void {
+    const names = app.subMounts.map(sub => subMountName(app.name, sub.deploymentId));
+    const before = this.#subMounts.get(app.name) ?? [];
+    // Recorded first: a mount that throws half-way leaves nothing that #unmount does not know of.
+    this.#subMounts.set(app.name, [...new Set([...before, ...names])]);
+    app.subMounts.forEach((sub, i) => proxy.mount(this.#mountable(app.name, names[i]!, sub.routePrefix, sub.deploymentId, sub.cls), { replace: true }));
+    proxy.mount(this.#mountable(app.name, app.name, app.routePrefix, app.ingressId, app.ingressClass), { replace: true });
+    for (const name of before) if (!names.includes(name)) proxy.unmount(name);
+    this.#subMounts.set(app.name, names);
+  }
+
+  #unmount(app: string): void {
+    for (const name of this.#subMounts.get(app) ?? []) this.#proxy?.unmount(name);
+    this.#subMounts.delete(app);
+    this.#proxy?.unmount(app);
+  }
+
+  #mountable(app: string, name: string, routePrefix: string, deploymentId: string, cls: Function): MountedApp {
     const controller = this.#controller!;
-    const router = routerFor(controller.runtime.id, app.ingressId);
+    const router = routerFor(controller.runtime.id, deploymentId);
     return {
-      name: app.name,
-      routePrefix: app.routePrefix,
-      deploymentName: app.ingressId,
-      ingressClass: app.ingressClass,
-      isReady: () => controller.status().applications[app.name]?.ready === true,
+      name,
+      routePrefix,
+      deploymentName: deploymentId,
+      ingressClass: cls,
+      isReady: () => controller.status().applications[app]?.ready === true,
       target: {
         // The router reads only what CancelSignal has of an AbortSignal.
         call: (method, args, opts) => router.call(method, args, opts.cancel as AbortSignal, opts),
@@ -133,6 +155,11 @@ class Serve {
       },
     };
   }
+}
+
+/** A sub-mount's name in the proxy: `<app>#<deployment>` (a deployment id is `<app>/<deployment>`). */
+function subMountName(app: string, deploymentId: string): string {
+  return `${app}#${deploymentId.slice(deploymentId.indexOf('/') + 1)}`;
 }
 
 /** The process-wide serve instance (Ray's `serve` module). */

@@ -111,11 +111,18 @@ export function takesInput(fn: unknown): boolean {
 
 /** The application whose prefix is the longest one that `path` falls under. `apps` is sorted longest first. */
 export function findApp(apps: CompiledApp[], path: string): CompiledApp | undefined {
-  for (const app of apps) {
-    const p = app.prefix;
-    if (p === '/' || path === p || (path.startsWith(p) && path.charCodeAt(p.length) === 47 /* / */)) return app;
+  const at = findAppIndex(apps, path, 0);
+  return at < 0 ? undefined : apps[at];
+}
+
+/** The index of the first application from `from` on whose prefix `path` falls under, or -1: the next shorter
+ *  match, for a path the longer prefix's application has no route for. */
+export function findAppIndex(apps: CompiledApp[], path: string, from: number): number {
+  for (let i = from; i < apps.length; i++) {
+    const p = apps[i]!.prefix;
+    if (p === '/' || path === p || (path.startsWith(p) && path.charCodeAt(p.length) === 47 /* / */)) return i;
   }
-  return undefined;
+  return -1;
 }
 
 export function subPath(app: CompiledApp, path: string): string {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { uws } from './uws.ts';
 import { formFields, parseBody } from './body.ts';
-import { compileApp, findApp, subPath, type CompiledApp, type CompiledRoute } from './compile-app.ts';
+import { compileApp, findApp, findAppIndex, subPath, type CompiledApp, type CompiledRoute } from './compile-app.ts';
 import { docsAsset, docsPage } from './docs.ts';
 import {
   BadRequestFramingError, BodyTooLargeError, MethodNotAllowedError, ProxyListenError, RequestTimeoutError, RouteDefinitionError,
@@ -240,23 +240,31 @@ export class ProxyEngine {
       }
       if (this.#draining) throw new ShuttingDownError();
       if (path.startsWith('/-/') && this.#builtin(ex, path)) return;
-      const app = findApp(this.#apps, path);
-      if (!app) throw new RouteNotFoundError(method, path);
-      ex.app = app.mounted.name;
-      ex.deployment = app.mounted.deploymentName;
-      const sub = subPath(app, path);
-      let route: CompiledRoute | undefined = app.rawRoute;
+      const apps = this.#apps;
+      let at = findAppIndex(apps, path, 0);
+      if (at < 0) throw new RouteNotFoundError(method, path);
+      let app = apps[at]!;
+      let route: CompiledRoute | undefined;
       let params: Record<string, string> = {};
-      if (app.table) {
+      for (;;) {
+        ex.app = app.mounted.name;
+        ex.deployment = app.mounted.deploymentName;
+        route = app.rawRoute;
+        if (!app.table) break;
+        const sub = subPath(app, path);
         const m = app.table.match(method, sub);
         if (m.kind === 'found') {
           route = m.entry;
           params = m.params;
-        } else if ((method === 'GET' || method === 'HEAD') && this.#appDocs(ex, app, sub)) {
-          return;
-        } else if (m.kind === 'wrong-method') {
-          throw Object.assign(new MethodNotAllowedError(method, path, m.allow), { allowHeader: m.allow.join(', ') });
+          break;
         }
+        if ((method === 'GET' || method === 'HEAD') && this.#appDocs(ex, app, sub)) return;
+        if (m.kind === 'wrong-method') throw Object.assign(new MethodNotAllowedError(method, path, m.allow), { allowHeader: m.allow.join(', ') });
+        // No route here: an application at a shorter prefix may have it (a deployment's sub-mount inside its
+        // application's prefix takes only its own routes).
+        at = findAppIndex(apps, path, at + 1);
+        if (at < 0) break;
+        app = apps[at]!;
       }
       if (!route) throw new RouteNotFoundError(method, path);
       const chosen = route;

@@ -37,8 +37,12 @@ export function modelRepository(dir: string, options: ModelRepositoryOptions = {
   const hosts: Record<string, Application<ModelHost>> = {};
   for (const m of models) {
     const config = { ...defaults, ...m.config };
-    const spec: HostSpec = { models: Object.fromEntries(m.versions.map((v) => [`${m.name}/${v.version}`, v.path])), config };
-    hosts[m.name] = (ModelHost.bind(spec) as Application<ModelHost>).options(hostOptions(`model-${m.name}`, config, config.numReplicas ?? 1));
+    const spec: HostSpec = { name: m.name, models: Object.fromEntries(m.versions.map((v) => [`${m.name}/${v.version}`, v.path])), config };
+    // Its infer routes at /v2/models/<name> take its requests from the proxy directly (one hop); V2Server answers
+    // the rest of the protocol there. A name is letters, digits, _ . - (scan.ts): nothing to encode in a path.
+    // Models loaded later run on the on-demand host, their requests through V2Server (two hops).
+    const options = { ...hostOptions(`model-${m.name}`, config, config.numReplicas ?? 1), routePrefix: `/v2/models/${m.name}` };
+    hosts[m.name] = (ModelHost.bind(spec) as Application<ModelHost>).options(options);
   }
   const onDemand = (ModelHost.bind({ models: {}, config: defaults }) as Application<ModelHost>).options(hostOptions('models-loaded', defaults, options.onDemandReplicas ?? 1));
   return V2Server.bind({ dir: abs, models, hosts, onDemand, serverName: options.serverName ?? 'troupe', serverVersion: '2' } as never) as Application<V2Server>;

@@ -2,18 +2,39 @@
 // @batch and run together when the model's first dim is open (and their other dims agree), else one by one.
 // Binary inputs arrive as views of the request body in the object store: one batch gathers them straight
 // into the ORT input, and a lone request whose data lies aligned runs on the body's memory itself.
+// A start-up model's host also has the protocol's infer routes, mounted at /v2/models/<name> (see
+// modelRepository()): the proxy sends its requests here directly, one hop instead of two through V2Server.
+import { post, type RouteInput } from '../http/index.ts';
 import { ModelLoadError, OnnxModel, typedArrayFor, type ExecutionProviderName, type TensorData, type TensorInfo } from '../models/index.ts';
 import { setLocation } from '../core/index.ts';
 import { batch, configureBatch, deployment, type Batch } from '../serve/index.ts';
 import { V2RequestError } from './errors.ts';
-import type { HostRequest, HostTensor, ModelDescription, WireInput } from './protocol.ts';
-import type { ModelConfig } from './scan.ts';
+import { HEADER_LENGTH, parseInfer, type HostRequest, type HostTensor, type ModelDescription, type ParsedInfer, type WireInput } from './protocol.ts';
+import { inferReply, v2Error } from './reply.ts';
+import { resolveVersion, unloadedModel } from './resolve.ts';
+import type { ModelConfig, ModelVersionSpec } from './scan.ts';
+import { V2_SCHEMAS } from './schemas.ts';
 
 export interface HostSpec {
-  /** `<name>/<version>` → model file, loaded at start. */
+  /** `<name>/<version>` → model file, loaded at start (highest version first). */
   models: Record<string, string>;
   config: ModelConfig;
+  /** The model its infer routes serve: a start-up model's host (the shared on-demand host has none). */
+  name?: string;
 }
+
+/** The model a host's own routes serve, as the repository API last left it on this replica. load and unload
+ *  reach one replica of a host (one handle call): with numReplicas > 1 the others keep what they had. */
+interface Served {
+  name: string;
+  /** Highest first, as the V2Server orders them. */
+  versions: ModelVersionSpec[];
+  unloaded: boolean;
+}
+
+type VersionParams = { version?: string };
+const VERSION_PARAMS = { type: 'object', properties: { version: { type: 'string' } } };
+const INFER_ACCEPTS = ['application/json', 'application/octet-stream', '*/*'];
 
 interface Entry {
   path: string;
@@ -31,16 +52,23 @@ export class ModelHost {
   /** Batch input buffers kept for the next batch of the same size: a fresh 1 MB buffer per batch drove full
    *  collections (see OnnxModel's spares). A buffer is out of the map while its batch runs. */
   readonly #spares = new Map<string, TensorData>();
+  readonly #served: Served | undefined;
 
   constructor(spec: HostSpec) {
     this.#spec = spec;
+    if (spec.name !== undefined) {
+      const versions = Object.entries(spec.models).map(([key, path]) => ({ version: key.slice(key.lastIndexOf('/') + 1), path }));
+      this.#served = { name: spec.name, versions, unloaded: false };
+    }
   }
 
   async init(): Promise<void> {
-    configureBatch(this, 'infer', {
+    const batching = {
       maxBatchSize: this.#spec.config.maxBatchSize ?? DEFAULT_MAX_BATCH,
       batchWaitTimeoutMs: this.#spec.config.batchWaitTimeoutMs ?? DEFAULT_BATCH_WAIT_MS,
-    });
+    };
+    configureBatch(this, 'infer', batching);
+    configureBatch(this, 'inferRoute', batching);
     // A version that does not load is reported UNAVAILABLE with why; the others serve.
     await Promise.all(Object.entries(this.#spec.models).map(([key, path]) => this.#load(key, path).loading));
   }
@@ -54,6 +82,13 @@ export class ModelHost {
 
   /** Loads (again, from the file as it is now) one version. */
   async load(key: string, path: string): Promise<ModelDescription> {
+    this.#servedVersion(key, (served, version) => {
+      if (!served.versions.some((v) => v.version === version)) {
+        served.versions.push({ version, path });
+        served.versions.sort((a, b) => Number(b.version) - Number(a.version));
+      }
+      served.unloaded = false;
+    });
     const old = this.#entries.get(key);
     const entry = this.#load(key, path);
     await entry.loading;
@@ -61,7 +96,13 @@ export class ModelHost {
     return describeEntry(key, entry);
   }
 
-  async unload(key: string): Promise<boolean> {
+  /** Unloads one version: the model's routes answer "unloaded" until it is loaded again, or with `gone` (the
+   *  version left the folder) they no longer know that version. */
+  async unload(key: string, gone = false): Promise<boolean> {
+    this.#servedVersion(key, (served, version) => {
+      if (gone) served.versions = served.versions.filter((v) => v.version !== version);
+      else served.unloaded = true;
+    });
     const entry = this.#entries.get(key);
     if (!entry) return false;
     this.#entries.delete(key);
@@ -69,8 +110,68 @@ export class ModelHost {
     return true;
   }
 
+  /** What V2Server calls for the models it routes (those loaded after start). */
   @batch({ maxBatchSize: DEFAULT_MAX_BATCH, batchWaitTimeoutMs: DEFAULT_BATCH_WAIT_MS })
   async infer(requests: Batch<HostRequest>): Promise<(HostTensor[] | Error)[]> {
+    return this.#infer(requests);
+  }
+
+  /** The protocol's infer route of a start-up model, straight from the proxy: each request answered as V2Server
+   *  would (its v2 error, or the JSON or binary reply), batched like infer(). */
+  @post('/infer', {
+    summary: 'Inference: JSON tensors, or the binary tensor data extension (Inference-Header-Content-Length)',
+    tags: ['v2'], params: VERSION_PARAMS, accepts: INFER_ACCEPTS, response: V2_SCHEMAS.inferResponse,
+  })
+  @batch({ maxBatchSize: DEFAULT_MAX_BATCH, batchWaitTimeoutMs: DEFAULT_BATCH_WAIT_MS })
+  async inferRoute(inputs: Batch<RouteInput<unknown, Record<string, unknown>, VersionParams>>): Promise<unknown[]> {
+    const replies: unknown[] = new Array(inputs.length);
+    const requests: HostRequest[] = [];
+    const pending: { at: number; model: ModelDescription; parsed: ParsedInfer }[] = [];
+    // Resolved once per version named in the batch (undefined: the latest ready one).
+    const resolved = new Map<string | undefined, Promise<{ model: ModelDescription; path: string }>>();
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      try {
+        const version = input.params.version;
+        let r = resolved.get(version);
+        if (!r) resolved.set(version, (r = this.#resolve(version)));
+        const { model, path } = await r;
+        const parsed = parseInfer(model, input.body, input.headers[HEADER_LENGTH]);
+        requests.push({ key: `${model.name}/${model.version}`, path, ...parsed.request });
+        pending.push({ at: i, model, parsed });
+      } catch (err) {
+        replies[i] = v2Error(err);
+      }
+    }
+    const results = requests.length > 0 ? await this.#infer(requests) : [];
+    pending.forEach(({ at, model, parsed }, k) => {
+      const result = results[k]!;
+      try {
+        replies[at] = result instanceof Error ? v2Error(result) : inferReply(model, parsed, result);
+      } catch (err) {
+        replies[at] = v2Error(err);
+      }
+    });
+    return replies;
+  }
+
+  @post('/versions/:version/infer', {
+    summary: 'Inference on one version', tags: ['v2'], params: VERSION_PARAMS, accepts: INFER_ACCEPTS, response: V2_SCHEMAS.inferResponse,
+  })
+  inferVersionRoute(input: RouteInput<unknown, Record<string, unknown>, VersionParams>): Promise<unknown> {
+    return this.inferRoute(input as never) as unknown as Promise<unknown>;
+  }
+
+  /** The version of this host's model a request gets, as V2Server's resolution picks it. */
+  #resolve(version: string | undefined): Promise<{ model: ModelDescription; path: string }> {
+    const served = this.#served;
+    if (!served) return Promise.reject(new V2RequestError(404, 'this deployment serves no model on its own routes: use /v2/models/<name>/infer'));
+    if (served.unloaded) return Promise.reject(unloadedModel(served.name));
+    return resolveVersion(served.name, served.versions, version, (v) => this.describe(`${served.name}/${v.version}`, v.path))
+      .then(({ model, chosen }) => ({ model, path: chosen.path }));
+  }
+
+  async #infer(requests: HostRequest[]): Promise<(HostTensor[] | Error)[]> {
     const results: (HostTensor[] | Error)[] = new Array(requests.length);
     const byKey = new Map<string, number[]>();
     requests.forEach((r, i) => {
@@ -115,6 +216,12 @@ export class ModelHost {
         if (this.#spares.size > 4) this.#spares.delete(this.#spares.keys().next().value!);
       }
     }
+  }
+
+  /** Runs `change` when `key` is a version of the model this host's routes serve. */
+  #servedVersion(key: string, change: (served: Served, version: string) => void): void {
+    const slash = key.lastIndexOf('/');
+    if (this.#served && key.slice(0, slash) === this.#served.name) change(this.#served, key.slice(slash + 1));
   }
 
   #load(key: string, path: string): Entry {

@@ -1,12 +1,16 @@
 // The ingress of a model repository: the Open Inference Protocol's REST routes (health, metadata, infer) and
 // Triton's repository API (index, load, unload). It keeps which model is loaded and where it runs: a model
-// found at start on its own ModelHost deployment, one loaded later on the shared on-demand host.
-import { httpResponse, ingress, get, post, type RouteInput } from '../http/index.ts';
+// found at start on its own ModelHost deployment, one loaded later on the shared on-demand host. A model found
+// at start has its infer routes on its host too, which the proxy sends its requests to directly (one hop, see
+// modelRepository()); the infer routes here serve the models loaded later.
+import { ingress, get, post, type RouteInput } from '../http/index.ts';
 import { setLocation } from '../core/index.ts';
 import { deployment, type DeploymentHandle, type Unbatched } from '../serve/index.ts';
 import { V2RequestError } from './errors.ts';
 import type { ModelHost } from './model-host.ts';
-import { HEADER_LENGTH, inferResponse, parseInfer, tensorMetadata, type ModelDescription } from './protocol.ts';
+import { HEADER_LENGTH, parseInfer, tensorMetadata, type ModelDescription } from './protocol.ts';
+import { inferReply, v2 } from './reply.ts';
+import { resolveVersion, unloadedModel } from './resolve.ts';
 import { scanModel, scanRepository, type ModelSpec } from './scan.ts';
 import { V2_SCHEMAS } from './schemas.ts';
 
@@ -103,20 +107,7 @@ export class V2Server {
       const { state, model, path } = await this.#resolve(input.params);
       const parsed = parseInfer(model, input.body, input.headers[HEADER_LENGTH]);
       const tensors = await state.host.infer({ key: `${model.name}/${model.version}`, path, ...parsed.request });
-      const { json, binaries } = inferResponse(model, parsed.id, parsed.outputs, tensors);
-      if (binaries.length === 0) return json;
-      const header = Buffer.from(JSON.stringify(json));
-      const out = Buffer.allocUnsafe(header.byteLength + binaries.reduce((n, b) => n + b.byteLength, 0));
-      header.copy(out, 0);
-      let at = header.byteLength;
-      for (const b of binaries) {
-        out.set(b, at);
-        at += b.byteLength;
-      }
-      return httpResponse(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), {
-        contentType: 'application/octet-stream',
-        headers: { [HEADER_LENGTH]: String(header.byteLength) },
-      });
+      return inferReply(model, parsed, tensors);
     });
   }
 
@@ -159,7 +150,7 @@ export class V2Server {
         if (d.state !== 'READY') failed.push(`version ${v.version}: ${d.reason}`);
       }
       for (const v of old?.spec.versions ?? []) {
-        if (!spec.versions.some((n) => n.version === v.version)) await host.unload(`${name}/${v.version}`);
+        if (!spec.versions.some((n) => n.version === v.version)) await host.unload(`${name}/${v.version}`, true);
       }
       this.#models.set(name, state);
       if (failed.length > 0) throw new V2RequestError(400, `failed to load model "${name}": ${failed.join('; ')}`);
@@ -218,28 +209,8 @@ export class V2Server {
   async #resolve(params: Params): Promise<{ state: ModelState; model: ModelDescription; path: string }> {
     const state = this.#models.get(params.name);
     if (!state) throw unknownModel(params.name, this.#spec.dir);
-    if (!state.loaded) throw new V2RequestError(400, `model "${params.name}" is unloaded: POST /v2/repository/models/${params.name}/load to serve it again`);
-    const versions = state.spec.versions;
-    let chosen = versions[0]!;
-    let model: ModelDescription | undefined;
-    if (params.version !== undefined) {
-      const v = versions.find((x) => x.version === params.version);
-      if (!v) throw new V2RequestError(404, `model "${params.name}" has no version ${params.version}; its versions are ${versions.map((x) => x.version).join(', ')}`);
-      chosen = v;
-    } else {
-      for (const v of versions) {
-        const d = await this.#describe(state, v.version);
-        if (d.state === 'READY') {
-          chosen = v;
-          model = d;
-          break;
-        }
-      }
-    }
-    model ??= await this.#describe(state, chosen.version);
-    if (model.state !== 'READY') {
-      throw new V2RequestError(400, `model "${params.name}" version ${chosen.version} is not ready: ${model.reason}; fix ${chosen.path} and POST /v2/repository/models/${params.name}/load`);
-    }
+    if (!state.loaded) throw unloadedModel(params.name);
+    const { model, chosen } = await resolveVersion(params.name, state.spec.versions, params.version, (v) => this.#describe(state, v.version));
     return { state, model, path: chosen.path };
   }
 }
@@ -249,24 +220,4 @@ deployment(V2Server, { name: 'v2-server', numReplicas: 1, maxOngoingRequests: 10
 
 function unknownModel(name: string, dir: string): V2RequestError {
   return new V2RequestError(404, `no model "${name}" is served; GET /v2/repository/index lists the models of ${dir}`);
-}
-
-const OVERLOADED = new Set(['TROUPE_ERR_BACKPRESSURE', 'TROUPE_ERR_BATCH_QUEUE_FULL', 'TROUPE_ERR_NO_REPLICA', 'TROUPE_ERR_REPLICA_DIED']);
-
-/** Runs a route's work; a failure becomes the protocol's `{ "error": "..." }` with its status. */
-async function v2(work: () => unknown): Promise<unknown> {
-  try {
-    return await work();
-  } catch (err) {
-    const e = err as { code?: string; message?: string; details?: { status?: unknown } };
-    const code = e?.code ?? '';
-    const status = code === 'TROUPE_ERR_V2_REQUEST' && typeof e.details?.status === 'number'
-      ? e.details.status
-      : code === 'TROUPE_ERR_MODEL_INPUT' || code === 'TROUPE_ERR_MODEL_RUN'
-        ? 400
-        : OVERLOADED.has(code)
-          ? 503
-          : 500;
-    return httpResponse({ error: e?.message ?? String(err) }, { status });
-  }
 }

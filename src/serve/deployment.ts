@@ -73,11 +73,16 @@ function define<C extends Ctor>(cls: C, options: DeploymentOptions, module: stri
 const routesKey = Symbol.for('troupe.http.routes');
 const metadataKey: symbol = (Symbol as { metadata?: symbol }).metadata ?? Symbol.for('Symbol.metadata');
 
-/** Whether the class takes HTTP requests: it has route decorators, or Ray's `__call__(request)`. */
-function takesHttp(cls: Ctor): boolean {
+/** Whether the class has route decorators. */
+function hasRoutes(cls: Ctor): boolean {
   const metadata = (cls as unknown as Record<symbol, Record<symbol, { routes?: Map<unknown, unknown> } | undefined> | undefined>)[metadataKey];
   const routes = metadata?.[routesKey]?.routes;
-  return (routes !== undefined && routes.size > 0) || typeof (cls.prototype as Record<string, unknown> | undefined)?.__call__ === 'function';
+  return routes !== undefined && routes.size > 0;
+}
+
+/** Whether the class takes HTTP requests: it has route decorators, or Ray's `__call__(request)`. */
+function takesHttp(cls: Ctor): boolean {
+  return hasRoutes(cls) || typeof (cls.prototype as Record<string, unknown> | undefined)?.__call__ === 'function';
 }
 
 /**
@@ -87,7 +92,7 @@ function takesHttp(cls: Ctor): boolean {
  */
 export function defaultsFor(cls: Ctor): ClassDefaults {
   const base = takesHttp(cls) ? DEFAULT_MAX_ONGOING_HTTP : DEFAULT_MAX_ONGOING;
-  return { maxOngoingRequests: Math.max(base, 2 * batchCapacity(cls)) };
+  return { maxOngoingRequests: Math.max(base, 2 * batchCapacity(cls)), routes: hasRoutes(cls) };
 }
 
 export function deploymentOf(cls: unknown): DeploymentDef | undefined {

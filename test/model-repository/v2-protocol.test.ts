@@ -6,14 +6,16 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxModel, serve } from '../../src/index.ts';
+import type { AccessLogEntry } from '../../src/http/index.ts';
 import { modelRepository, ModelRepositoryError } from '../../src/model-repository/index.ts';
 import { makeRepository, writeModel, F32 } from './repo-fixture.ts';
 
 const repo = makeRepository();
+const access: AccessLogEntry[] = [];
 let base = '';
 
 t.before(async () => {
-  await serve.start({ http: { port: 0, logger: { access() {}, error() {} } } });
+  await serve.start({ http: { port: 0, logger: { access: (e) => access.push(e), error() {} } } });
   await serve.run(modelRepository(repo.dir), { name: 'models' });
   base = `http://127.0.0.1:${serve.address!.port}`;
 });
@@ -251,6 +253,42 @@ t.test('the routes are in /openapi.json and /docs', async (t) => {
   }
   t.ok(spec.paths['/v2/models/{name}/infer'].post.requestBody.content['application/octet-stream'], 'infer takes binary bodies');
   t.equal((await fetch(`${base}/docs`)).status, 200);
+});
+
+t.test('infer for a model found at start goes from the proxy to its own host (one hop), answered as V2Server would', async (t) => {
+  let n = 0;
+  /** The reply and which deployment answered it (the access log's line). */
+  const via = async (path: string, body?: unknown) => {
+    const id = `one-hop-${++n}`;
+    const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify(body) };
+    const res = await fetch(base + path, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': id } });
+    const json = (await res.json()) as any;
+    const line = access.find((e) => e.requestId === id);
+    return { status: res.status, body: json, deployment: line?.deployment, replica: line?.replica };
+  };
+  const x = (data: number[]) => ({ inputs: [{ name: 'x', shape: [data.length], datatype: 'INT64', data }] });
+
+  const ok = await via('/v2/models/neg/infer', x([1, -2]));
+  t.match(ok, { status: 200, body: { model_name: 'neg', outputs: [{ data: [-1, 2] }] }, deployment: 'models/model-neg' });
+  t.match(ok.replica, /model-neg/, 'answered by a replica of the model\'s own deployment');
+  t.match(await via('/v2/models/neg/versions/1/infer', x([3])), { status: 200, body: { model_version: '1' }, deployment: 'models/model-neg' });
+  t.match(await via('/v2/models/neg/versions/2/infer', x([3])), { status: 404, body: { error: 'model "neg" has no version 2; its versions are 1' }, deployment: 'models/model-neg' });
+  t.match(await via('/v2/models/neg/infer', { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }] }), { status: 400, body: { error: /expects INT64/ }, deployment: 'models/model-neg' });
+  t.match(await via('/v2/models/broken/infer', { inputs: [] }), { status: 400, body: { error: /not ready/ }, deployment: 'models/model-broken' });
+  t.match(await via('/v2/models/neg'), { status: 200, deployment: 'models/v2-server' }, 'the rest of the protocol is the ingress\'s');
+  t.match(await via('/v2/models/neg/ready'), { status: 200, deployment: 'models/v2-server' });
+
+  t.equal((await via('/v2/repository/models/neg/unload', {})).status, 200);
+  const unloaded = { status: 400, body: { error: 'model "neg" is unloaded: POST /v2/repository/models/neg/load to serve it again' }, deployment: 'models/model-neg' };
+  t.match(await via('/v2/models/neg/infer', x([1])), unloaded, 'unloaded: the same 400 as V2Server gives');
+  t.match(await via('/v2/models/neg/versions/1/infer', x([1])), unloaded);
+  t.match(await via('/v2/models/neg/ready'), { status: 400, body: { error: unloaded.body.error } }, 'and V2Server says the same');
+  t.equal((await via('/v2/repository/models/neg/load', {})).status, 200);
+  t.match(await via('/v2/models/neg/infer', x([5])), { status: 200, body: { outputs: [{ data: [-5] }] }, deployment: 'models/model-neg' }, 'serves again after load');
+
+  writeModel(repo.dir, 'later', 1, { op: 'Abs', inputs: [{ name: 'x', elemType: F32, shape: ['N'] }], outputs: [{ name: 'y', elemType: F32, shape: ['N'] }] });
+  t.equal((await via('/v2/repository/models/later/load', {})).status, 200);
+  t.match(await via('/v2/models/later/infer', { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [-2] }] }), { status: 200, body: { outputs: [{ data: [2] }] }, deployment: 'models/v2-server' }, 'a model loaded after start goes through V2Server');
 });
 
 t.test('folders: none at the path, one with no models, a bad config.yaml', async (t) => {

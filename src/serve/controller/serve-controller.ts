@@ -30,6 +30,8 @@ export interface ApplicationInfo {
   routePrefix: string;
   ingressId: string;
   ingressClass: Function;
+  /** Its other deployments given a routePrefix option: each serves its own routes there (joined with the app's). */
+  subMounts: { deploymentId: string; routePrefix: string; cls: Function }[];
 }
 
 /** Told what happens to an application while run() deploys it. */
@@ -256,7 +258,7 @@ export class ServeController {
     record.status = 'DEPLOYING';
     record.message = '';
     try {
-      hooks.planned?.(this.#info(record));
+      hooks.planned?.(this.#info(record, removed));
       this.#wake();
       await this.#settle(record, changed);
     } catch (err) {
@@ -377,8 +379,16 @@ export class ServeController {
     setImmediate(() => this.tick());
   }
 
-  #info(record: ApplicationRecord): ApplicationInfo {
-    return { name: record.name, routePrefix: record.routePrefix, ingressId: record.ingress.id, ingressClass: record.ingress.target.def.cls };
+  /** `leaving`: deployments an update removes, whose routes go with it. */
+  #info(record: ApplicationRecord, leaving: DeploymentState[] = []): ApplicationInfo {
+    const subMounts: ApplicationInfo['subMounts'] = [];
+    for (const d of record.deployments.values()) {
+      const sub = d.target.options.routePrefix;
+      if (sub === undefined || leaving.includes(d)) continue;
+      if (d === record.ingress) throw new ServeOptionError(`deployment ${d.name}`, `routePrefix is for a deployment other than the ingress; the ingress is mounted at the application's routePrefix (serve.run's option)`);
+      subMounts.push({ deploymentId: d.id, routePrefix: record.routePrefix === '/' ? sub : record.routePrefix + sub, cls: d.target.def.cls });
+    }
+    return { name: record.name, routePrefix: record.routePrefix, ingressId: record.ingress.id, ingressClass: record.ingress.target.def.cls, subMounts };
   }
 
   // Walks the graph: every Application node becomes one deployment; nodes among the arguments become handles.
