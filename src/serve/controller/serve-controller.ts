@@ -100,6 +100,8 @@ export class ServeController {
   readonly runtime: Runtime;
   #apps = new Map<string, ApplicationRecord>();
   #byId = new Map<string, DeploymentState>();
+  /** Deployments an update removed (or a failed update dropped): out of their application, ticked until gone. */
+  #retiring = new Set<DeploymentState>();
   #configs = new Map<string, { text: string; version: number }>();
   #placement: Placement;
   #actions: ReplicaActions;
@@ -177,6 +179,7 @@ export class ServeController {
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     await Promise.all([...this.#apps.values()].map(a => this.#teardown(a)));
+    await this.#waitFor(() => this.#retiring.size === 0);
     this.#closed = true;
     clearInterval(this.#timer);
     this.#stopDeath();
@@ -190,6 +193,7 @@ export class ServeController {
     const loads = this.#actions.localLoads();
     const reported: Record<string, number> = {};
     for (const app of this.#apps.values()) for (const d of app.deployments.values()) d.reportedLoads(reported);
+    for (const d of this.#retiring) d.reportedLoads(reported);
     for (const [id, n] of Object.entries(reported)) loads[id] = (loads[id] ?? 0) + n;
     let work = false;
     for (const app of this.#apps.values()) {
@@ -199,6 +203,13 @@ export class ServeController {
         // A deployment scaled to zero has no thread to keep the process alive for the call that will wake it.
         work ||= queued > 0 || !d.settled() || d.targetReplicas === 0;
       }
+    }
+    for (const d of this.#retiring) {
+      d.tick(now, loads[d.id] ?? 0);
+      if (d.gone) {
+        this.#retiring.delete(d);
+        this.#forget(d);
+      } else work = true;
     }
     for (const waiter of [...this.#waiters]) waiter();
     this.#holdProcess(work);
@@ -271,7 +282,7 @@ export class ServeController {
         const d = record.deployments.get(p.name)!;
         d.delete();
         record.deployments.delete(p.name);
-        void this.#waitFor(() => d.gone).then(() => this.#forget(d));
+        this.#retiring.add(d);
       }
       record.ingress = previousIngress;
       record.routePrefix = previousPrefix;
@@ -284,10 +295,10 @@ export class ServeController {
     for (const d of removed) {
       record.deployments.delete(d.name);
       d.delete();
+      this.#retiring.add(d);
     }
     this.#wake();
     await this.#waitFor(() => removed.every(d => d.gone));
-    for (const d of removed) this.#forget(d);
     record.status = 'RUNNING';
     return record.ingress.id;
   }

@@ -172,3 +172,35 @@ t.test('an update whose new version fails to start rejects; the old replicas kee
   t.equal(h.actions.startedNames(id).length, attempts, 'the failed version is not retried');
   t.same(h.actions.liveOf(id).sort(), old);
 });
+
+const Leaf = deployment(class Leaf {
+  constructor(readonly tag: string = 'leaf') {}
+}, { numReplicas: 2 });
+const Root = deployment(class Root {
+  constructor(readonly leaf: unknown, readonly version: string = 'v1') {}
+}, { numReplicas: 1 });
+
+t.test('an update that drops a deployment stops its replicas and resolves', async t => {
+  const h = fakeController(t);
+  await h.settle(h.controller.run(Root.bind(Leaf.bind().options({ name: 'A' })), { name: 'drop' }));
+  t.equal(h.actions.liveOf('drop/A').length, 2);
+  await h.settle(h.controller.run(Root.bind(Leaf.bind().options({ name: 'B' })), { name: 'drop' }), 50, 30_000);
+  t.equal(h.actions.liveOf('drop/A').length, 0, 'the dropped deployment has no replica left');
+  t.equal(h.actions.liveOf('drop/B').length, 2, 'the added one runs');
+  t.same(Object.keys(h.controller.status().applications.drop!.deployments).sort(), ['B', 'Root']);
+  t.equal(h.controller.status().applications.drop!.status, 'RUNNING');
+});
+
+t.test('an update that fails stops the deployment it added, and shutdown waits for it', async t => {
+  const h = fakeController(t);
+  await h.settle(h.controller.run(Root.bind(Leaf.bind().options({ name: 'A' })), { name: 'undo' }));
+  h.actions.decide('start', (_name, request) => ((request as StartRequest).args[1] === 'v2' ? new Error('v2 cannot start') : 'ok'));
+  const update = watch(h.controller.run(Root.bind(Leaf.bind('other').options({ name: 'C' }), 'v2'), { name: 'undo' }));
+  await h.until('the update to fail', () => update.done, 50, 60_000);
+  t.ok(update.error instanceof DeploymentFailedError, `the run rejected: ${update.error}`);
+  await h.until('the added deployment to stop', () => h.actions.liveOf('undo/C').length === 0, 50, 30_000);
+  t.equal(h.actions.liveOf('undo/A').length, 2, 'the old deployment still runs');
+  t.same(Object.keys(h.controller.status().applications.undo!.deployments).sort(), ['A', 'Root']);
+  await h.settle(h.controller.shutdown(), 50, 30_000);
+  t.equal(h.actions.liveOf('undo/C').length + h.actions.liveOf('undo/A').length + h.actions.liveOf('undo/Root').length, 0, 'nothing left after shutdown');
+});
