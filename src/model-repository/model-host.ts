@@ -24,7 +24,7 @@ export interface HostSpec {
 }
 
 /** The model a host's own routes serve, as the repository API last left it on this replica. load and unload
- *  reach one replica of a host (one handle call): with numReplicas > 1 the others keep what they had. */
+ *  reach every replica the host has at the time; one that starts later begins from the folder at start. */
 interface Served {
   name: string;
   /** Highest first, as the V2Server orders them. */

@@ -5,7 +5,7 @@
 // modelRepository()); the infer routes here serve the models loaded later.
 import { ingress, get, post, type RouteInput } from '../http/index.ts';
 import { setLocation } from '../core/index.ts';
-import { deployment, type DeploymentHandle, type Unbatched } from '../serve/index.ts';
+import { callEveryReplica, deployment, type DeploymentHandle, type Unbatched } from '../serve/index.ts';
 import { V2RequestError } from './errors.ts';
 import type { ModelHost } from './model-host.ts';
 import { HEADER_LENGTH, parseInfer, tensorMetadata, type ModelDescription } from './protocol.ts';
@@ -144,13 +144,13 @@ export class V2Server {
       const state: ModelState = { spec, host, loaded: true, described: new Map() };
       const failed: string[] = [];
       for (const v of spec.versions) {
-        const described = Promise.resolve(host.load(`${name}/${v.version}`, v.path));
+        const described = everyReplica(host, 'load', [`${name}/${v.version}`, v.path]) as Promise<ModelDescription>;
         state.described.set(v.version, described);
         const d = await described;
         if (d.state !== 'READY') failed.push(`version ${v.version}: ${d.reason}`);
       }
       for (const v of old?.spec.versions ?? []) {
-        if (!spec.versions.some((n) => n.version === v.version)) await host.unload(`${name}/${v.version}`, true);
+        if (!spec.versions.some((n) => n.version === v.version)) await everyReplica(host, 'unload', [`${name}/${v.version}`, true]);
       }
       this.#models.set(name, state);
       if (failed.length > 0) throw new V2RequestError(400, `failed to load model "${name}": ${failed.join('; ')}`);
@@ -165,7 +165,7 @@ export class V2Server {
       if (!state) throw unknownModel(input.params.name, this.#spec.dir);
       state.loaded = false;
       state.described.clear();
-      for (const v of state.spec.versions) await state.host.unload(`${state.spec.name}/${v.version}`);
+      for (const v of state.spec.versions) await everyReplica(state.host, 'unload', [`${state.spec.name}/${v.version}`]);
       return {};
     });
   }
@@ -217,6 +217,15 @@ export class V2Server {
 // Inside troupe's own sources @deployment cannot tell the module from the call stack: replicas import it from here.
 setLocation(V2Server, { module: import.meta.url, exportName: 'V2Server' });
 deployment(V2Server, { name: 'v2-server', numReplicas: 1, maxOngoingRequests: 1024, maxQueuedRequests: 4096 });
+
+/** Loads and unloads reach every replica of the model's host: a start-up model's infer goes to them directly, so
+ *  each must know. Resolves with the first replica's answer; rejects only when none answered. */
+async function everyReplica(host: Host, method: 'load' | 'unload', args: unknown[]): Promise<unknown> {
+  const outcomes = await callEveryReplica(host, method, args);
+  const answered = outcomes.find((o) => o.status === 'fulfilled');
+  if (answered) return answered.value;
+  throw (outcomes[0] as PromiseRejectedResult).reason;
+}
 
 function unknownModel(name: string, dir: string): V2RequestError {
   return new V2RequestError(404, `no model "${name}" is served; GET /v2/repository/index lists the models of ${dir}`);

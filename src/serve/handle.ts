@@ -127,6 +127,13 @@ function routeNow(fixed: RouteOptions | undefined): RouteOptions | undefined {
   return inherited === undefined ? undefined : { multiplexedModelId: inherited };
 }
 
+/** Calls `method` on every replica the handle's deployment has now, past its limits, and settles with each
+ *  outcome: for control calls that every replica must hear (loading or unloading a model). */
+export function callEveryReplica(handle: object, method: string, args: unknown[]): Promise<PromiseSettledResult<unknown>[]> {
+  const address = deploymentAddressOf(handle);
+  return routerFor(address.runtimeId, address.deploymentId).broadcast(method, args);
+}
+
 export function makeDeploymentHandle<T>(address: DeploymentAddress, signal?: AbortSignal, options?: HandleOptions): DeploymentHandle<T> {
   const router = routerFor(address.runtimeId, address.deploymentId);
   const methods = new Map<string, Function>();

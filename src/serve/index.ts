@@ -1,7 +1,7 @@
 // Serve's face: deployments, bind() composition, typed handles, the router, the controller.
 export { deployment, bind, Application, deploymentOf, defaultsFor, isApplication, type DeploymentDef, type BindArgs } from './deployment.ts';
 export { ServeController, ThreadReplicaActions, planReplicas, surgeFor, restartDelayMs, type ApplicationInfo, type ControllerOptions, type RunHooks, type RunOptions, type ServeStatus, type ApplicationStatus, type DeploymentStatus, type DeploymentStatusInfo, type ReplicaState, type ReplicaActions, type ReplicaRef, type StartRequest } from './controller/index.ts';
-export { DeploymentResponse, makeDeploymentHandle, withSignal, isDeploymentHandle, deploymentAddressOf, type DeploymentHandle, type DeploymentMethod, type HandleOptions } from './handle.ts';
+export { DeploymentResponse, makeDeploymentHandle, callEveryReplica, withSignal, isDeploymentHandle, deploymentAddressOf, type DeploymentHandle, type DeploymentMethod, type HandleOptions } from './handle.ts';
 export { routerFor, replicaTopic, MODEL_MATCH_WAIT_MS, type ReplicaSet, type RouteOptions, type CallObserver } from './router.ts';
 export { chooseReplica, chooseFallback } from './router-policy.ts';
 export { multiplexed, getMultiplexedModelId, multiplexedModelIds, MULTIPLEXED_MODELS_REPORT, type MultiplexedOptions } from './multiplex.ts';

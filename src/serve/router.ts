@@ -161,6 +161,13 @@ export class Router {
     }
   }
 
+  /** Calls `method` on every replica of the current set at once, past the concurrency limits: a control call each
+   *  replica must hear (a model unload). With no replica known yet, one routed call (it waits for a replica). */
+  async broadcast(method: string, args: unknown[]): Promise<PromiseSettledResult<unknown>[]> {
+    if (this.#replicas.length === 0) return Promise.allSettled([this.call(method, args)]);
+    return Promise.allSettled(this.#replicas.map(r => callActor(r.handle, method, args, callOptions(undefined, undefined, undefined))));
+  }
+
   /** A dying replica that never received the call: drop it here and try another. */
   #retryable(replica: Replica, err: unknown): boolean {
     if (!(err instanceof ActorDiedError) || (err as ActorDiedError).details.delivered !== false) return false;

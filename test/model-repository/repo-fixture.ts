@@ -18,7 +18,7 @@ export function writeModel(dir: string, name: string, version: number, model: On
   if (config !== undefined) writeFileSync(join(dir, name, 'config.yaml'), config);
 }
 
-/** add (v1: a+b, v2: a*b, batch dim open), fixed (Relu on [1, 4]: no batching), not (BOOL), neg (INT64), broken, angle. */
+/** add (v1: a+b, v2: a*b, batch dim open), fixed (Relu on [1, 4]: no batching), not (BOOL), neg (INT64, 2 replicas), broken, angle. */
 export function makeRepository(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-v2-'));
   const pair = (op: string): OneNodeModel => ({
@@ -30,7 +30,8 @@ export function makeRepository(): { dir: string; remove(): void } {
   writeModel(dir, 'add', 2, pair('Mul'), 'maxBatchSize: 16\nbatchWaitTimeoutMs: 5\n');
   writeModel(dir, 'fixed', 1, { op: 'Relu', inputs: [{ name: 'x', elemType: F32, shape: [1, 4] }], outputs: [{ name: 'y', elemType: F32, shape: [1, 4] }] });
   writeModel(dir, 'not', 1, { op: 'Not', inputs: [{ name: 'x', elemType: BOOL, shape: ['N'] }], outputs: [{ name: 'y', elemType: BOOL, shape: ['N'] }] });
-  writeModel(dir, 'neg', 1, { op: 'Neg', inputs: [{ name: 'x', elemType: I64, shape: ['N'] }], outputs: [{ name: 'y', elemType: I64, shape: ['N'] }] });
+  // Two replicas: the repository API's load and unload must reach each (infer goes to them directly).
+  writeModel(dir, 'neg', 1, { op: 'Neg', inputs: [{ name: 'x', elemType: I64, shape: ['N'] }], outputs: [{ name: 'y', elemType: I64, shape: ['N'] }] }, 'numReplicas: 2\n');
   writeModel(dir, 'broken', 1, 'this is not an ONNX model\n');
   mkdirSync(join(dir, 'angle', '1'), { recursive: true });
   symlinkSync(ocrModelPaths().angle, join(dir, 'angle', '1', 'model.onnx'));

@@ -16,7 +16,8 @@ let base = '';
 
 t.before(async () => {
   await serve.start({ http: { port: 0, logger: { access: (e) => access.push(e), error() {} } } });
-  await serve.run(modelRepository(repo.dir), { name: 'models' });
+  // Small CPU shares, so that every replica the folder asks for is placed on a 2-core machine.
+  await serve.run(modelRepository(repo.dir, { defaults: { numCpus: 0.1 } }), { name: 'models' });
   base = `http://127.0.0.1:${serve.address!.port}`;
 });
 t.teardown(async () => {
@@ -278,13 +279,26 @@ t.test('infer for a model found at start goes from the proxy to its own host (on
   t.match(await via('/v2/models/neg'), { status: 200, deployment: 'models/v2-server' }, 'the rest of the protocol is the ingress\'s');
   t.match(await via('/v2/models/neg/ready'), { status: 200, deployment: 'models/v2-server' });
 
+  // neg has two replicas; power-of-two routing reaches both within a few dozen calls.
+  const replicasOf = async (count: number) => {
+    const replies = await Promise.all(Array.from({ length: count }, () => via('/v2/models/neg/infer', x([1]))));
+    return { statuses: new Set(replies.map((r) => r.status)), replicas: new Set(replies.map((r) => r.replica)) };
+  };
+  const before = await replicasOf(40);
+  t.same(before.replicas.size, 2, 'both replicas of neg serve');
+
+
   t.equal((await via('/v2/repository/models/neg/unload', {})).status, 200);
   const unloaded = { status: 400, body: { error: 'model "neg" is unloaded: POST /v2/repository/models/neg/load to serve it again' }, deployment: 'models/model-neg' };
+  const after = await replicasOf(40);
+  t.same([...after.statuses], [400], 'every replica heard the unload');
+  t.equal(after.replicas.size, 2, 'answered by both replicas');
   t.match(await via('/v2/models/neg/infer', x([1])), unloaded, 'unloaded: the same 400 as V2Server gives');
   t.match(await via('/v2/models/neg/versions/1/infer', x([1])), unloaded);
   t.match(await via('/v2/models/neg/ready'), { status: 400, body: { error: unloaded.body.error } }, 'and V2Server says the same');
   t.equal((await via('/v2/repository/models/neg/load', {})).status, 200);
   t.match(await via('/v2/models/neg/infer', x([5])), { status: 200, body: { outputs: [{ data: [-5] }] }, deployment: 'models/model-neg' }, 'serves again after load');
+  t.same([...(await replicasOf(40)).statuses], [200], 'on every replica');
 
   writeModel(repo.dir, 'later', 1, { op: 'Abs', inputs: [{ name: 'x', elemType: F32, shape: ['N'] }], outputs: [{ name: 'y', elemType: F32, shape: ['N'] }] });
   t.equal((await via('/v2/repository/models/later/load', {})).status, 200);
