@@ -58,6 +58,9 @@ export const deploymentFields: Record<string, Schema> = {
   healthCheckFailureThreshold: int(1, 'Consecutive failed health checks after which a replica is replaced (default 3).'),
   gracefulShutdownTimeoutMs: num(0, 'How long a stopping replica may finish its calls before it is terminated (default 20000).'),
   logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: "The lowest level the deployment's replicas log at (default: the process's)." },
+  routePrefix: {
+    type: 'string', pattern: '^/.', description: "For a deployment with routes that is not the ingress: serves them itself under this prefix, below the application's (one hop fewer).",
+  },
 };
 
 const deployment: Schema = {

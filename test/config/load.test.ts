@@ -148,7 +148,7 @@ t.test('the published schema is JSON Schema for editors and names every deployme
   const deployment = app.properties.deployments.items;
   t.same(Object.keys(deployment.properties).sort(), [
     'actorOptions', 'autoscalingConfig', 'gracefulShutdownTimeoutMs', 'healthCheckFailureThreshold', 'healthCheckPeriodMs',
-    'healthCheckTimeoutMs', 'logLevel', 'maxOngoingRequests', 'maxQueuedRequests', 'name', 'numReplicas', 'userConfig',
+    'healthCheckTimeoutMs', 'logLevel', 'maxOngoingRequests', 'maxQueuedRequests', 'name', 'numReplicas', 'routePrefix', 'userConfig',
   ]);
   t.ok(JSON.parse(JSON.stringify(configSchema)), 'serializable');
 });
