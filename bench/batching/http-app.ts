@@ -47,7 +47,9 @@ export class AngleModel {
   }
 }
 
-@deployment({ maxOngoingRequests: 256 })
+// An ingress that only forwards reserves no CPU (Ray users give such deployments num_cpus 0): with 1 it held one
+// of the 2 cores and left the model's second replica PENDING.
+@deployment({ maxOngoingRequests: 256, actorOptions: { numCpus: 0 } })
 @ingress({ title: 'angle classifier', version: '1.0.0' })
 export class ClassifyApi {
   constructor(private model: DeploymentHandle<Unbatched<AngleModel>>) {}

@@ -44,7 +44,10 @@ export function modelRepository(dir: string, options: ModelRepositoryOptions = {
     const options = { ...hostOptions(`model-${m.name}`, config, config.numReplicas ?? 1), routePrefix: `/v2/models/${m.name}` };
     hosts[m.name] = (ModelHost.bind(spec) as Application<ModelHost>).options(options);
   }
-  const onDemand = (ModelHost.bind({ models: {}, config: defaults }) as Application<ModelHost>).options(hostOptions('models-loaded', defaults, options.onDemandReplicas ?? 1));
+  // The on-demand host holds nothing until a load: it reserves no CPU, so that the start-up models' replicas are
+  // placed (its models still run with the defaults' numCpus ORT threads).
+  const loadedLater = hostOptions('models-loaded', defaults, options.onDemandReplicas ?? 1);
+  const onDemand = (ModelHost.bind({ models: {}, config: defaults }) as Application<ModelHost>).options({ ...loadedLater, actorOptions: { ...loadedLater.actorOptions, numCpus: 0 } });
   return V2Server.bind({ dir: abs, models, hosts, onDemand, serverName: options.serverName ?? 'troupe', serverVersion: '2' } as never) as Application<V2Server>;
 }
 

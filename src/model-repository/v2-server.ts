@@ -216,7 +216,9 @@ export class V2Server {
 }
 // Inside troupe's own sources @deployment cannot tell the module from the call stack: replicas import it from here.
 setLocation(V2Server, { module: import.meta.url, exportName: 'V2Server' });
-deployment(V2Server, { name: 'v2-server', numReplicas: 1, maxOngoingRequests: 1024, maxQueuedRequests: 4096 });
+// No CPU reserved: it answers metadata and the repository API and forwards on-demand models' calls, while each
+// start-up model's replicas reserve their numCpus (a full CPU here left a model's second replica PENDING on 2 cores).
+deployment(V2Server, { name: 'v2-server', numReplicas: 1, maxOngoingRequests: 1024, maxQueuedRequests: 4096, actorOptions: { numCpus: 0 } });
 
 /** Loads and unloads reach every replica of the model's host: a start-up model's infer goes to them directly, so
  *  each must know. Resolves with the first replica's answer; rejects only when none answered. */
