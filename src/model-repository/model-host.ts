@@ -12,7 +12,7 @@ import { V2RequestError } from './errors.ts';
 import { HEADER_LENGTH, parseInfer, type HostRequest, type HostTensor, type ModelDescription, type ParsedInfer, type WireInput } from './protocol.ts';
 import { inferReply, v2Error } from './reply.ts';
 import { resolveVersion, unloadedModel } from './resolve.ts';
-import type { ModelConfig, ModelVersionSpec } from './scan.ts';
+import { highestFirst, type ModelConfig, type ModelVersionSpec } from './scan.ts';
 import { V2_SCHEMAS } from './schemas.ts';
 
 export interface HostSpec {
@@ -85,7 +85,7 @@ export class ModelHost {
     this.#servedVersion(key, (served, version) => {
       if (!served.versions.some((v) => v.version === version)) {
         served.versions.push({ version, path });
-        served.versions.sort((a, b) => Number(b.version) - Number(a.version));
+        served.versions.sort(highestFirst);
       }
       served.unloaded = false;
     });

@@ -71,8 +71,13 @@ export function scanModel(dir: string, name: string): ModelSpec | undefined {
     if (existsSync(file)) versions.push({ version: v.name, path: file });
   }
   if (versions.length === 0) return undefined;
-  versions.sort((a, b) => Number(b.version) - Number(a.version));
+  versions.sort(highestFirst);
   return { name, versions, config: readConfig(base, name) };
+}
+
+/** The order a model's versions are served in: the highest first (a request without a version gets the first ready one). */
+export function highestFirst(a: ModelVersionSpec, b: ModelVersionSpec): number {
+  return Number(b.version) - Number(a.version);
 }
 
 function readConfig(base: string, name: string): ModelConfig {
